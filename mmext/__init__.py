@@ -1,0 +1,15 @@
+"""mmext: garbage-classification extensions registered into mmpretrain.
+
+Configs load it with ``custom_imports=dict(imports=['mmext'])``. Importing it
+applies the compatibility fixes of :mod:`mmext.compat` and registers the
+datasets, transforms, batch augments, hooks and metrics below.
+"""
+from . import compat
+
+compat.apply()
+
+from . import datasets, evaluation  # noqa: E402,F401  (register modules)
+from .errors import CheckpointError, ConfigError, DataError, GarbageError  # noqa: E402
+
+__version__ = '0.1.0'
+__all__ = ['GarbageError', 'DataError', 'ConfigError', 'CheckpointError']

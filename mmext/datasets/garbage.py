@@ -1,0 +1,296 @@
+"""``GarbageDataset``: every garbage data set layout users bring, checked."""
+import glob
+import os
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from mmengine.logging import MMLogger
+from mmpretrain.datasets import CustomDataset
+from mmpretrain.registry import DATASETS
+
+from ..errors import DataError
+from .class_names import read_class_names, split_bins
+
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
+                  '.tiff', '.webp')
+LAYOUTS = ('auto', 'list', 'folder', 'huawei', 'unlabeled')
+HUAWEI_RULE = 'garbage_classify_rule.json'
+
+
+def natural_key(path: str):
+    """Sort key that puts ``img_2`` before ``img_10``."""
+    return [int(t) if t.isdigit() else t.lower()
+            for t in re.split(r'(\d+)', path)]
+
+
+def parse_ann_line(line: str, ann_file: str, lineno: int) -> Tuple[str, int]:
+    """Parse ``<relative path> <label>`` (also ``<path>, <label>``).
+
+    Args:
+        line: One stripped line.
+        ann_file: The file it came from (for the error message).
+        lineno: Its 1-based line number.
+
+    Returns:
+        ``(path, label)``.
+    """
+    parts = line.rsplit(',', 1) if ',' in line else line.rsplit(None, 1)
+    parts = [x.strip() for x in parts]
+    if len(parts) != 2 or not parts[0] or not re.fullmatch(r'-?\d+', parts[1]):
+        raise DataError(
+            f'Malformed line {lineno} in label file {ann_file}: {line!r}.',
+            fix='each line must be "<relative image path> <integer label>", '
+            'e.g. "glass/glass1.jpg 1".', path=ann_file)
+    return parts[0], int(parts[1])
+
+
+def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
+    """Read the Huawei 2019 ``train_data`` layout.
+
+    Every ``img_N.jpg`` has an ``img_N.txt`` beside it holding one line
+    ``img_N.jpg, <label>``.
+
+    Args:
+        folder: The ``train_data`` folder.
+
+    Returns:
+        ``(file name, label)`` pairs in natural file-name order.
+    """
+    samples = []
+    for txt in sorted(glob.glob(osp.join(folder, '*.txt')), key=natural_key):
+        with open(txt, encoding='utf-8-sig') as f:
+            lines = [ln.strip() for ln in f if ln.strip()]
+        if len(lines) != 1:
+            raise DataError(
+                f'Label file {txt} has {len(lines)} lines; expected one line '
+                '"img_N.jpg, <label>".', fix='repair or delete the file.',
+                path=txt)
+        samples.append(parse_ann_line(lines[0], txt, 1))
+    return samples
+
+
+@DATASETS.register_module()
+class GarbageDataset(CustomDataset):
+    """A garbage-classification data set in any of the common layouts.
+
+    Layouts (``layout='auto'`` picks one):
+
+    - ``'list'``: ``ann_file`` with ``<relative path> <label>`` lines, paths
+      relative to ``data_prefix`` (TrashNet's ``meta/train.txt``, the output
+      of ``tools/prepare_data.py``).
+    - ``'huawei'``: the Huawei Cloud 2019 ``garbage_classify/train_data``
+      folder, ``img_N.jpg`` beside ``img_N.txt`` (``img_N.jpg, <label>``);
+      class names from ``garbage_classify_rule.json``.
+    - ``'folder'``: one sub-folder per class; label order is the sorted
+      folder names unless ``classes`` is given.
+    - ``'unlabeled'``: every image below ``data_prefix`` with no label (a
+      leaderboard's test folder); ``classes`` still names the outputs.
+
+    Class names that read ``"<bin>/<item>"`` (or an explicit ``class_bins``)
+    give every class a top-level bin; ``metainfo['bins']`` and
+    ``metainfo['class_to_bin']`` then feed :class:`BinAccuracy`.
+
+    Args:
+        data_root: Root folder; relative ``ann_file``, ``data_prefix`` and
+            ``classes`` are taken from it.
+        data_prefix: Image folder (str or ``dict(img_path=...)``).
+        ann_file: Annotation list for the ``'list'`` layout.
+        layout: One of ``'auto', 'list', 'folder', 'huawei', 'unlabeled'``.
+        classes: Class names, or a ``.txt``/``.json`` file of them.
+        class_bins: Optional ``{class name: bin name}``.
+        allow_empty_classes: Accept classes without images. Defaults to
+            ``False`` for training sets (an empty class spoils training);
+            test-mode sets only warn.
+        check_files: Check that every listed image exists.
+        **kwargs: Passed to :class:`mmpretrain.datasets.CustomDataset`.
+    """
+
+    def __init__(self,
+                 data_root: str = '',
+                 data_prefix: Union[str, dict] = '',
+                 ann_file: str = '',
+                 layout: str = 'auto',
+                 classes: Union[str, Sequence[str], None] = None,
+                 class_bins: Optional[Dict[str, str]] = None,
+                 allow_empty_classes: Optional[bool] = None,
+                 check_files: bool = True,
+                 with_label: bool = True,
+                 extensions: Sequence[str] = IMG_EXTENSIONS,
+                 metainfo: Optional[dict] = None,
+                 lazy_init: bool = False,
+                 **kwargs):
+        if layout not in LAYOUTS:
+            raise DataError(f'Unknown layout {layout!r}.',
+                            fix=f'use one of {LAYOUTS}.')
+        if layout == 'unlabeled':
+            with_label = False
+        self.layout = layout
+        self.class_bins = class_bins
+        self.check_files = check_files
+        self._allow_empty = allow_empty_classes
+        if isinstance(classes, str):
+            if data_root and not osp.isabs(classes) and not osp.isfile(classes):
+                classes = osp.join(data_root, classes)
+            classes = read_class_names(classes)
+        metainfo = dict(metainfo or {})
+        if classes is not None:
+            metainfo['classes'] = tuple(classes)
+        self._auto_classes = classes is None
+        super().__init__(
+            data_root=data_root, data_prefix=data_prefix, ann_file=ann_file,
+            with_label=with_label, extensions=extensions, metainfo=metainfo,
+            lazy_init=True, **kwargs)
+        if not lazy_init:
+            self.full_init()
+
+    # ------------------------------------------------------------------
+    def _resolve_layout(self) -> str:
+        if not self.with_label:
+            return 'unlabeled'
+        if self.layout != 'auto':
+            return self.layout
+        if self.ann_file:
+            return 'list'
+        if glob.glob(osp.join(self.img_prefix, '*.txt')):
+            return 'huawei'
+        return 'folder'
+
+    def _find_huawei_classes(self) -> Optional[List[str]]:
+        for folder in (self.img_prefix, osp.dirname(self.img_prefix.rstrip('/')),
+                       self.data_root):
+            rule = osp.join(folder, HUAWEI_RULE)
+            if folder and osp.isfile(rule):
+                return read_class_names(rule)
+        return None
+
+    def load_data_list(self) -> List[dict]:
+        """Load image paths and labels, checking them on the way."""
+        prefix = self.img_prefix
+        layout = self._resolve_layout()
+        if layout != 'list' and not osp.isdir(prefix):
+            raise DataError(
+                f'Image folder {prefix or "(empty data_prefix)"} does not '
+                'exist.', fix='prepare the data (python tools/prepare_data.py '
+                '--help) or set data_root/data_prefix in the config, e.g. '
+                "--cfg-options train_dataloader.dataset.data_root=/your/path.",
+                path=prefix)
+
+        if layout == 'unlabeled':
+            files = []
+            for root, _, names in os.walk(prefix, followlinks=True):
+                files += [osp.relpath(osp.join(root, n), prefix) for n in names
+                          if self.is_valid_file(n)]
+            if not files:
+                raise DataError(f'No images found in {prefix}.',
+                                fix=f'supported extensions: {self.extensions}.',
+                                path=prefix)
+            files.sort(key=natural_key)
+            return [{'img_path': osp.join(prefix, f)} for f in files]
+
+        if layout == 'folder':
+            samples = self._scan_class_folders(prefix)
+        elif layout == 'huawei':
+            if self._auto_classes:
+                names = self._find_huawei_classes()
+                if names is None:
+                    raise DataError(
+                        f'No class names for the Huawei layout in {prefix}: '
+                        f'{HUAWEI_RULE} was not found beside it.',
+                        fix=f'set classes="path/to/{HUAWEI_RULE}".',
+                        path=prefix)
+                self._metainfo['classes'] = tuple(names)
+            samples = scan_huawei_folder(prefix)
+        else:  # list
+            if not osp.isfile(self.ann_file):
+                raise DataError(
+                    f'Label file {self.ann_file} does not exist.',
+                    fix='check ann_file/data_root in the config, or run '
+                    'tools/prepare_data.py to write the split files.',
+                    path=self.ann_file)
+            with open(self.ann_file, encoding='utf-8-sig') as f:
+                samples = [parse_ann_line(ln.strip(), self.ann_file, i + 1)
+                           for i, ln in enumerate(f) if ln.strip()]
+            if not samples:
+                raise DataError(f'Label file {self.ann_file} lists no images.',
+                                fix='regenerate it.', path=self.ann_file)
+
+        self._check_samples(samples, layout)
+        bins, class_to_bin = split_bins(self._metainfo['classes'],
+                                        self.class_bins)
+        if bins is not None:
+            self._metainfo['bins'] = bins
+            self._metainfo['class_to_bin'] = class_to_bin
+        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
+                for p, lbl in samples]
+
+    def _scan_class_folders(self, prefix: str) -> List[Tuple[str, int]]:
+        folders = sorted(d for d in os.listdir(prefix)
+                         if osp.isdir(osp.join(prefix, d)))
+        if not folders:
+            raise DataError(
+                f'{prefix} has no class sub-folders.',
+                fix='use one folder per class (data/my_set/train/<class>/'
+                'x.jpg), or set layout/ann_file for another layout.',
+                path=prefix)
+        if self._auto_classes:
+            self._metainfo['classes'] = tuple(folders)
+        classes = list(self._metainfo['classes'])
+        unknown = sorted(set(folders) - set(classes))
+        if unknown:
+            raise DataError(
+                f'Folders {unknown} in {prefix} are not in the class list '
+                f'{classes}.', fix='rename the folders or fix `classes`.',
+                path=prefix)
+        samples = []
+        for folder in folders:
+            label = classes.index(folder)
+            for root, _, names in os.walk(osp.join(prefix, folder),
+                                          followlinks=True):
+                samples += [(osp.relpath(osp.join(root, n), prefix), label)
+                            for n in names if self.is_valid_file(n)]
+        samples.sort(key=lambda s: natural_key(s[0]))
+        return samples
+
+    def _check_samples(self, samples: List[Tuple[str, int]],
+                       layout: str) -> None:
+        classes = self._metainfo.get('classes')
+        source = self.ann_file if layout == 'list' else self.img_prefix
+        if not classes:
+            raise DataError(
+                f'No class names for {source}.',
+                fix='set classes=[...] or classes="classes.txt" in the config.',
+                path=source)
+        n = len(classes)
+        bad = [(p, lbl) for p, lbl in samples if not 0 <= lbl < n]
+        if bad:
+            raise DataError(
+                f'{len(bad)} labels in {source} are outside 0..{n - 1} '
+                f'(the {n} classes), e.g. {bad[0]}.',
+                fix='labels are zero-based indices into the class list; check '
+                'that the class-names file matches the labels.', path=source)
+        counts = [0] * n
+        for _, lbl in samples:
+            counts[lbl] += 1
+        empty = [classes[i] for i, c in enumerate(counts) if c == 0]
+        if empty:
+            allow = (self._allow_empty if self._allow_empty is not None
+                     else self.test_mode)
+            msg = (f'{len(empty)} of {n} classes have no images in {source}: '
+                   f'{empty}.')
+            if not allow:
+                raise DataError(
+                    msg, fix='add images for these classes, or remove them '
+                    'from the class list (and relabel), or set '
+                    'allow_empty_classes=True if this is intended.',
+                    path=source)
+            MMLogger.get_current_instance().warning(msg)
+        if self.check_files:
+            missing = [p for p, _ in samples
+                       if not osp.isfile(osp.join(self.img_prefix, p))]
+            if missing:
+                raise DataError(
+                    f'{len(missing)} images listed in {source} do not exist '
+                    f'under {self.img_prefix}, e.g. {missing[:3]}.',
+                    fix='check data_prefix (the image folder) in the config, '
+                    'or regenerate the label file.', path=source)

@@ -1,0 +1,132 @@
+"""Write predictions as a leaderboard CSV (a metric, like mmpretrain's ReportVQA)."""
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from mmpretrain.registry import METRICS
+
+from ..fileio import atomic_write
+
+
+def relative_names(paths: Sequence[str]) -> List[str]:
+    """Strip the folder all ``paths`` share, keeping class sub-folders.
+
+    Args:
+        paths: Image paths.
+
+    Returns:
+        The names relative to the common folder (``img_1.jpg`` for a flat
+        test folder, ``glass/glass1.jpg`` for a folder per class).
+    """
+    if not paths:
+        return []
+    root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
+    return [osp.relpath(osp.abspath(p), root).replace(osp.sep, '/')
+            for p in paths]
+
+
+def predictions_frame(results: Sequence[dict], classes: Optional[Sequence[str]],
+                      topk: int = 1,
+                      class_to_bin: Optional[Sequence[int]] = None,
+                      bins: Optional[Sequence[str]] = None) -> pd.DataFrame:
+    """Build the submission table from per-sample results.
+
+    Args:
+        results: Dicts with ``sample_idx``, ``img_path``, ``pred_score``
+            (1-D numpy array) and optionally ``gt_label``.
+        classes: Class names by label (``None`` leaves the name empty).
+        topk: Number of ranked predictions to list (1 = only the best).
+        class_to_bin: Per class, the index of its bin (adds ``pred_bin``).
+        bins: Bin names.
+
+    Returns:
+        One row per distinct sample, ordered by ``sample_idx``; columns
+        ``file_name, pred_label, pred_class, score`` then ``top{k}_label,
+        top{k}_class, top{k}_score`` for k = 2..topk, then ``pred_bin`` and
+        ``gt_label`` where known.
+    """
+    seen, rows = set(), []
+    for r in sorted(results, key=lambda r: r['sample_idx']):
+        if r['sample_idx'] in seen:  # distributed samplers pad with repeats
+            continue
+        seen.add(r['sample_idx'])
+        rows.append(r)
+    names = relative_names([r['img_path'] for r in rows])
+    table = {'file_name': names}
+    scores = np.stack([r['pred_score'] for r in rows]) if rows else np.zeros(
+        (0, max(len(classes or ()), 1)))
+    k = min(topk, scores.shape[1])
+    order = np.argsort(-scores, axis=1, kind='stable')[:, :k]
+    for j in range(k):
+        labels = order[:, j]
+        pre = ('pred', 'score') if j == 0 else (f'top{j + 1}', f'top{j + 1}_score')
+        table[f'{pre[0]}_label'] = labels
+        table[f'{pre[0]}_class'] = [classes[i] if classes else ''
+                                    for i in labels]
+        table[pre[1] if j else 'score'] = np.round(
+            scores[np.arange(len(rows)), labels], 6)
+    if class_to_bin is not None and bins is not None:
+        table['pred_bin'] = [bins[class_to_bin[i]] for i in order[:, 0]]
+    if rows and all('gt_label' in r for r in rows):
+        table['gt_label'] = [int(r['gt_label']) for r in rows]
+    return pd.DataFrame(table)
+
+
+def write_csv(frame: pd.DataFrame, path: str) -> None:
+    """Write ``frame`` to ``path`` atomically as UTF-8 CSV (Excel-friendly)."""
+    with atomic_write(path, 'w', encoding='utf-8-sig', newline='') as f:
+        frame.to_csv(f, index=False)
+
+
+@METRICS.register_module()
+class SubmissionWriter(BaseMetric):
+    """Save one CSV row per test image: file, predicted label, class, score.
+
+    Added by ``tools/test.py --out preds.csv``; it can also sit in a config's
+    ``test_evaluator``. In distributed testing mmengine gathers every rank's
+    results and only rank 0 writes the file. Works for test sets without
+    labels.
+
+    Args:
+        out_file: Destination ``.csv`` file.
+        topk: How many ranked predictions to list per image.
+        collect_device: ``'cpu'`` or ``'gpu'``.
+        prefix: Metric prefix (unused; this metric returns nothing).
+    """
+
+    default_prefix = 'submission'
+
+    def __init__(self, out_file: str, topk: int = 1,
+                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if not out_file.endswith('.csv'):
+            raise ValueError(f'SubmissionWriter writes .csv files, got {out_file}')
+        if topk < 1:
+            raise ValueError(f'topk must be >= 1, got {topk}')
+        self.out_file = out_file
+        self.topk = topk
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Keep file, index, scores (and label, when there is one)."""
+        for sample in data_samples:
+            result = {
+                'sample_idx': int(sample['sample_idx']),
+                'img_path': sample.get('img_path', str(sample['sample_idx'])),
+                'pred_score': sample['pred_score'].float().cpu().numpy(),
+            }
+            if 'gt_label' in sample:
+                result['gt_label'] = int(sample['gt_label'][0])
+            self.results.append(result)
+
+    def compute_metrics(self, results: List[dict]) -> dict:
+        """Write the CSV (on rank 0 only) and return no metric."""
+        meta = self.dataset_meta or {}
+        frame = predictions_frame(results, meta.get('classes'), self.topk,
+                                  meta.get('class_to_bin'), meta.get('bins'))
+        write_csv(frame, self.out_file)
+        MMLogger.get_current_instance().info(
+            f'Wrote {len(frame)} predictions to {self.out_file}')
+        return {}

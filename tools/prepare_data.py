@@ -1,0 +1,54 @@
+# Lay out a data set for the configs:
+#   python tools/prepare_data.py trashnet --src ../shared/data/trashnet   (offline)
+#   python tools/prepare_data.py trashnet                                 (download)
+#   python tools/prepare_data.py garbage_classify --src /path/garbage_classify
+#   python tools/prepare_data.py folder --src /path/my_classes --out data/my_set
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmext.datasets import prepare  # noqa: E402
+from mmext.errors import friendly_main  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest='dataset', required=True)
+    t = sub.add_parser('trashnet', help='TrashNet (6 classes)')
+    t.add_argument('--src', help='local copy (folder or zip); default: download')
+    t.add_argument('--out', default='data/trashnet')
+    t.add_argument('--sha256', help='expected SHA-256 of the downloaded zip')
+    g = sub.add_parser('garbage_classify', help='Huawei Cloud 2019 (40 classes)')
+    g.add_argument('--src', required=True)
+    g.add_argument('--out', default='data/garbage_classify')
+    f = sub.add_parser('folder', help='your own folder-per-class data set')
+    f.add_argument('--src', required=True)
+    f.add_argument('--out', required=True)
+    for p, ratio in ((t, 0.16), (g, 0.1), (f, 0.2)):
+        p.add_argument('--val-ratio', type=float, default=ratio,
+                       help='val fraction per class (when a split is made)')
+        p.add_argument('--seed', type=int, default=0, help='split seed')
+        p.add_argument('--copy', action='store_true',
+                       help='copy images instead of symlinking them')
+    return parser.parse_args()
+
+
+@friendly_main
+def main():
+    args = parse_args()
+    common = dict(val_ratio=args.val_ratio, seed=args.seed, copy=args.copy)
+    if args.dataset == 'trashnet':
+        info = prepare.prepare_trashnet(args.out, args.src, sha256=args.sha256,
+                                        **common)
+    elif args.dataset == 'garbage_classify':
+        info = prepare.prepare_garbage_classify(args.src, args.out, **common)
+    else:
+        info = prepare.prepare_folder(args.src, args.out, **common)
+    for k, v in info.items():
+        print(f'{k:>8}: {v}')
+
+
+if __name__ == '__main__':
+    main()
