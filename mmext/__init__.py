@@ -8,7 +8,7 @@ from . import compat
 
 compat.apply()
 
-from . import datasets, evaluation  # noqa: E402,F401  (register modules)
+from . import augments, datasets, engine, evaluation, fastft, transforms  # noqa: E402,F401,E501  (register modules)
 from .errors import CheckpointError, ConfigError, DataError, GarbageError  # noqa: E402
 
 __version__ = '0.1.0'

@@ -119,6 +119,9 @@ def _check_common(cfg: Config, args) -> None:
 
 def _fit_dataloaders(cfg: Config) -> None:
     """Drop loader options that only warn or fail on this machine."""
+    if not torch.cuda.is_available() and cfg.get('env_cfg', {}).get(
+            'dist_cfg', {}).get('backend') == 'nccl':
+        cfg.env_cfg.dist_cfg.backend = 'gloo'  # distributed on CPU needs gloo
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(field)
         if not loader:
