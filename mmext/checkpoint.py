@@ -15,6 +15,7 @@ The loaders are registered into mmengine's :class:`CheckpointLoader`, so
 import os
 import os.path as osp
 import pickle
+import re
 from typing import Any, Optional
 
 import numpy as np
@@ -83,10 +84,18 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        detail = ' '.join(str(exc).split())[:300]
+        text = str(exc)
+        names = re.findall(r'(?:Unsupported global|GLOBAL) ?:? ?(?:GLOBAL )?'
+                           r'([\w.]+)', text)
+        if 'global' not in text.lower():
+            raise CheckpointError(
+                f'Cannot read checkpoint {filename}: it is not a PyTorch '
+                f'checkpoint or is damaged ({" ".join(text.split())[-120:]}).',
+                fix='re-download or re-train it.', path=filename) from None
         raise CheckpointError(
             f'Refused to load {filename}: it contains Python objects that are '
-            f'not plain tensors or mmengine training state ({detail}). '
+            f'not plain tensors or mmengine training state '
+            f'({", ".join(dict.fromkeys(names)) or "unknown globals"}). '
             'Loading such a pickle could run arbitrary code.',
             fix='only load checkpoints you trust; if you do trust this file, '
             're-save its state_dict with torch.save(torch.load(f, '

@@ -7,9 +7,14 @@ custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     # keep the last 3 epochs and the best one by the first val metric
+    # checkpoints are written atomically (a kill mid-write keeps the old file)
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
+        type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto',
+        backend_args=dict(backend='atomic_local')),
 )
+
+# unreadable images skipped during an epoch are counted in the log
+custom_hooks = [dict(type='BadImageReportHook')]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

@@ -1,5 +1,6 @@
 """Reading class-name files and the waste bin each class belongs to."""
 import json
+import re
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -44,16 +45,18 @@ def read_class_names(path: str) -> List[str]:
             raise DataError(f'Class-names file {path} is not valid JSON '
                             f'(line {exc.lineno}: {exc.msg}).',
                             fix='fix the JSON syntax.', path=path) from None
+        if isinstance(data, dict) and data and all(
+                isinstance(v, int) for v in data.values()):
+            data = {str(v): k for k, v in data.items()}  # {"name": index}
         if isinstance(data, list):
             names = [str(x) for x in data]
         elif isinstance(data, dict):
-            try:
-                items = sorted((int(k), str(v)) for k, v in data.items())
-            except ValueError:
+            if not all(re.fullmatch(r'\d+', str(k)) for k in data):
                 raise DataError(
                     f'Class-names file {path} maps non-integer keys.',
-                    fix='use {"0": "name", "1": "name", ...}.',
-                    path=path) from None
+                    fix='use {"0": "name", ...} or {"name": 0, ...}.',
+                    path=path)
+            items = sorted((int(k), str(v)) for k, v in data.items())
             if [k for k, _ in items] != list(range(len(items))):
                 raise DataError(
                     f'Class-names file {path} must number its classes 0..'

@@ -18,6 +18,38 @@ LAYOUTS = ('auto', 'list', 'folder', 'huawei', 'unlabeled')
 HUAWEI_RULE = 'garbage_classify_rule.json'
 
 
+def _shared_counter():
+    """A counter that dataloader workers forked from this process share."""
+    try:
+        import multiprocessing
+        return multiprocessing.Value('i', 0)
+    except (OSError, ImportError):  # no shared memory available
+        return None
+
+
+def image_problem(path: str) -> Optional[str]:
+    """Say why ``path`` cannot be decoded as an image, or ``None`` if it can.
+
+    Args:
+        path: An image file.
+
+    Returns:
+        A short reason, or ``None`` when OpenCV decodes it.
+    """
+    import mmcv
+    if not osp.isfile(path):
+        return 'the file does not exist'
+    if osp.getsize(path) == 0:
+        return 'the file is empty (0 bytes)'
+    try:
+        img = mmcv.imread(path)
+    except Exception as exc:  # noqa: BLE001
+        return f'{type(exc).__name__}: {exc}'
+    if img is None:
+        return 'it is not an image OpenCV can decode (corrupt or another format)'
+    return None
+
+
 def natural_key(path: str):
     """Sort key that puts ``img_2`` before ``img_10``."""
     return [int(t) if t.isdigit() else t.lower()
@@ -103,6 +135,12 @@ class GarbageDataset(CustomDataset):
             ``False`` for training sets (an empty class spoils training);
             test-mode sets only warn.
         check_files: Check that every listed image exists.
+        bad_image: What to do with an image that cannot be decoded (corrupt,
+            zero bytes, not an image): ``'skip'`` (training sets: warn, use
+            another sample, count it; test sets always stop, since every test
+            image needs a prediction) or ``'raise'`` (stop with the file name).
+            Grayscale, CMYK, 16-bit, paletted/alpha PNGs are converted to 8-bit
+            3-channel and EXIF rotation is applied by OpenCV's decoder.
         **kwargs: Passed to :class:`mmpretrain.datasets.CustomDataset`.
     """
 
@@ -115,6 +153,7 @@ class GarbageDataset(CustomDataset):
                  class_bins: Optional[Dict[str, str]] = None,
                  allow_empty_classes: Optional[bool] = None,
                  check_files: bool = True,
+                 bad_image: str = 'skip',
                  with_label: bool = True,
                  extensions: Sequence[str] = IMG_EXTENSIONS,
                  metainfo: Optional[dict] = None,
@@ -125,7 +164,13 @@ class GarbageDataset(CustomDataset):
                             fix=f'use one of {LAYOUTS}.')
         if layout == 'unlabeled':
             with_label = False
+        if bad_image not in ('skip', 'raise'):
+            raise DataError(f'Unknown bad_image={bad_image!r}.',
+                            fix="use 'skip' or 'raise'.")
         self.layout = layout
+        self.bad_image = bad_image
+        self.bad_images: List[str] = []  # skipped in this process
+        self._bad_count = _shared_counter()
         self.class_bins = class_bins
         self.check_files = check_files
         self._allow_empty = allow_empty_classes
@@ -145,6 +190,41 @@ class GarbageDataset(CustomDataset):
             self.full_init()
 
     # ------------------------------------------------------------------
+    @property
+    def bad_image_count(self) -> int:
+        """Images skipped so far, summed over dataloader workers."""
+        return self._bad_count.value if self._bad_count is not None else len(
+            self.bad_images)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state['_bad_count'] = None  # shared counters only survive fork
+        return state
+
+    def prepare_data(self, idx: int):
+        """Run the pipeline; apply the ``bad_image`` policy to undecodable files."""
+        try:
+            return super().prepare_data(idx)
+        except Exception as exc:
+            path = self.get_data_info(idx).get('img_path', '?')
+            reason = image_problem(path)
+            if reason is None:
+                raise  # not the image's fault: a real error in the pipeline
+            if self.bad_image == 'raise' or self.test_mode:
+                raise DataError(
+                    f'Cannot read image {path}: {reason}.',
+                    fix='replace or delete the file (and its line in the label '
+                    'file); python tools/analysis/dataset_report.py lists all '
+                    'such files.', path=path) from None
+            self.bad_images.append(path)
+            if self._bad_count is not None:
+                with self._bad_count.get_lock():
+                    self._bad_count.value += 1
+            MMLogger.get_current_instance().warning(
+                f'Skipped unreadable image {path} ({reason}); another sample '
+                'is used instead.')
+            return None
+
     def _resolve_layout(self) -> str:
         if not self.with_label:
             return 'unlabeled'

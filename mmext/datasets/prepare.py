@@ -51,7 +51,7 @@ def _folder_samples(folder: str, classes: Optional[List[str]] = None
     ds = GarbageDataset(data_prefix=folder, layout='folder', classes=classes,
                         lazy_init=False)
     samples = [(osp.relpath(d['img_path'], folder), d['gt_label'])
-               for d in ds.data_list]
+               for d in (ds.get_data_info(i) for i in range(len(ds)))]
     return list(ds.metainfo['classes']), samples
 
 

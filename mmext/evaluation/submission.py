@@ -126,6 +126,12 @@ class SubmissionWriter(BaseMetric):
         meta = self.dataset_meta or {}
         frame = predictions_frame(results, meta.get('classes'), self.topk,
                                   meta.get('class_to_bin'), meta.get('bins'))
+        bad = int(frame['score'].isna().sum()) if len(frame) else 0
+        if bad:
+            MMLogger.get_current_instance().error(
+                f'{bad} of {len(frame)} predictions have NaN scores: the '
+                'model diverged (lower the learning rate) or the checkpoint '
+                f'is broken. {self.out_file} is NOT a valid submission.')
         write_csv(frame, self.out_file)
         MMLogger.get_current_instance().info(
             f'Wrote {len(frame)} predictions to {self.out_file}')

@@ -1,0 +1,33 @@
+"""Report, at the end of each training epoch, how many images were skipped."""
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+
+
+def _unwrap(dataset):
+    while hasattr(dataset, 'dataset'):
+        dataset = dataset.dataset
+    return dataset
+
+
+@HOOKS.register_module()
+class BadImageReportHook(Hook):
+    """Log how many reads of unreadable images were skipped (see GarbageDataset).
+
+    The count is also stored as ``train/bad_images`` in the message hub, so it
+    reaches ``vis_data/scalars.json``.
+    """
+
+    priority = 'LOW'
+
+    def after_train_epoch(self, runner) -> None:
+        """Log the running count when it is not zero."""
+        dataset = _unwrap(runner.train_dataloader.dataset)
+        count = getattr(dataset, 'bad_image_count', None)
+        if count is None:
+            return
+        runner.message_hub.update_scalar('train/bad_images', count)
+        if count:
+            runner.logger.warning(
+                f'{count} reads of unreadable training images skipped so far (epoch '
+                f'{runner.epoch}); each was replaced by another sample. Run '
+                'tools/analysis/dataset_report.py to list and fix them.')

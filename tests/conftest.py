@@ -1,0 +1,115 @@
+"""Shared fixtures: tiny generated image sets, a tiny model config, ../shared."""
+import os
+import os.path as osp
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import mmext  # noqa: F401  (registers modules, applies compat fixes)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / 'shared'
+os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+# one colour per class: R and B differ strongly, so a BGR/RGB mix-up changes
+# what the model sees.
+COLOURS = [(230, 30, 20), (20, 40, 220), (30, 200, 40), (200, 200, 30)]
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The real sample data beside the checkout (skip when absent)."""
+    if not (SHARED / 'data' / 'trashnet-150px').is_dir():
+        pytest.skip(f'{SHARED} with the TrashNet sample data is not present '
+                    '(it sits beside the checkout in CI and development)')
+    return SHARED
+
+
+def make_image(path: Path, colour, size=(40, 48), seed=0, mode='RGB') -> None:
+    """Write a noisy single-colour JPEG/PNG."""
+    rng = np.random.default_rng(seed)
+    arr = np.clip(np.array(colour, np.float32)[None, None]
+                  + rng.normal(0, 25, (size[1], size[0], 3)), 0, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = Image.fromarray(arr.astype(np.uint8))
+    if mode != 'RGB':
+        img = img.convert(mode)
+    img.save(path)
+
+
+def make_folder_set(root: Path, classes=('glass', 'paper', 'trash'),
+                    per_class=6, start_seed=0):
+    """``root/<class>/<class>_i.jpg`` with a colour per class."""
+    for c, name in enumerate(classes):
+        for i in range(per_class):
+            make_image(root / name / f'{name}_{i}.jpg', COLOURS[c],
+                       seed=start_seed + 100 * c + i)
+    return root
+
+
+@pytest.fixture
+def folder_set(tmp_path) -> Path:
+    return make_folder_set(tmp_path / 'images')
+
+
+@pytest.fixture
+def list_set(tmp_path) -> Path:
+    """A TrashNet-like layout: images/<class>/..., meta/{classes,train,val}.txt."""
+    root = tmp_path / 'tiny'
+    classes = ('glass', 'paper', 'trash')
+    make_folder_set(root / 'images', classes, per_class=7)
+    (root / 'meta').mkdir()
+    (root / 'meta' / 'classes.txt').write_text('\n'.join(classes) + '\n')
+    train, val = [], []
+    for c, name in enumerate(classes):
+        for i in range(7):
+            (val if i >= 5 else train).append(f'{name}/{name}_{i}.jpg {c}')
+    (root / 'meta' / 'train.txt').write_text('\n'.join(train) + '\n')
+    (root / 'meta' / 'val.txt').write_text('\n'.join(val) + '\n')
+    return root
+
+
+TINY_CONFIG = """
+_base_ = [
+    '{repo}/configs/_base_/models/mobilenet-v2_in1k-pre.py',
+    '{repo}/configs/_base_/datasets/trashnet_bs32.py',
+    '{repo}/configs/_base_/schedules/sgd_cosine_warmup.py',
+    '{repo}/configs/_base_/default_runtime.py',
+]
+model = dict(backbone=dict(widen_factor=0.35, init_cfg=None),
+             head=dict(num_classes=3, topk=(1, )))
+data_preprocessor = dict(num_classes=3)
+class_bins = None
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=32),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=36, edge='short'),
+    dict(type='CenterCrop', crop_size=32),
+    dict(type='PackInputs'),
+]
+_ds = dict(data_root='{data_root}', class_bins=None)
+train_dataloader = dict(batch_size=4, num_workers=0,
+                        dataset=dict(pipeline=train_pipeline, **_ds))
+val_dataloader = dict(batch_size=4, num_workers=0,
+                      dataset=dict(pipeline=test_pipeline, **_ds))
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='Accuracy', topk=(1, 2))]
+test_evaluator = val_evaluator
+train_cfg = dict(max_epochs=2)
+optim_wrapper = dict(optimizer=dict(lr=0.01))
+default_hooks = dict(logger=dict(interval=1))
+"""
+
+
+def write_tiny_config(tmp_path: Path, data_root: Path, extra: str = '') -> str:
+    """A MobileNetV2-0.35 config at 32px over a tiny list-layout data set."""
+    path = tmp_path / 'tiny_cfg.py'
+    path.write_text(TINY_CONFIG.format(repo=REPO, data_root=data_root) + extra)
+    return str(path)
