@@ -1,0 +1,376 @@
+"""Error analysis of a test run from the CSV of ``tools/test.py --out preds.csv``.
+
+The confusion matrix and per-class precision/recall come from mmpretrain's
+own :class:`ConfusionMatrix` and :class:`SingleLabelMetric`; this module adds
+the bin level, the most confused pairs and a contact sheet of mistakes.
+"""
+import codecs
+import io
+import os.path as osp
+import pickle
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+
+@dataclass
+class ErrorAnalysis:
+    """Predictions with ground truth, and what can be read from them.
+
+    Args:
+        frame: One row per image: ``file_name, gt_label, pred_label, score``
+            and ``img_path`` (``''`` when the image was not found).
+        classes: Class names by label.
+        bins: Bin names, when the data set has bins.
+        class_to_bin: Per class, the index of its bin.
+    """
+
+    frame: pd.DataFrame
+    classes: List[str]
+    bins: Optional[List[str]] = None
+    class_to_bin: Optional[List[int]] = None
+
+    @property
+    def accuracy(self) -> float:
+        """Top-1 accuracy in percent."""
+        return float((self.frame['pred_label'] == self.frame['gt_label']).mean()
+                     * 100)
+
+    def confusion(self, level: str = 'class') -> np.ndarray:
+        """Confusion matrix, rows = true, columns = predicted.
+
+        Args:
+            level: ``'class'`` or ``'bin'``.
+
+        Returns:
+            ``(n, n)`` integer counts.
+        """
+        from mmpretrain.evaluation import ConfusionMatrix
+        pred, gt = self._labels(level)
+        n = len(self.classes) if level == 'class' else len(self.bins)
+        return ConfusionMatrix.calculate(
+            np.asarray(pred), np.asarray(gt), num_classes=n).numpy()
+
+    def _labels(self, level: str) -> Tuple[np.ndarray, np.ndarray]:
+        pred = self.frame['pred_label'].to_numpy()
+        gt = self.frame['gt_label'].to_numpy()
+        if level == 'bin':
+            if self.class_to_bin is None:
+                raise DataError('The data set defines no bins.',
+                                fix='use level="class".')
+            mapping = np.asarray(self.class_to_bin)
+            return mapping[pred], mapping[gt]
+        return pred, gt
+
+    def per_class(self, level: str = 'class') -> pd.DataFrame:
+        """Precision, recall, F1 (percent) and support per class or bin.
+
+        Args:
+            level: ``'class'`` or ``'bin'``.
+
+        Returns:
+            One row per class with ``precision, recall, f1, support``.
+        """
+        import torch
+        from mmpretrain.evaluation import SingleLabelMetric
+        pred, gt = self._labels(level)
+        names = self.classes if level == 'class' else self.bins
+        precision, recall, f1, support = SingleLabelMetric.calculate(
+            torch.as_tensor(pred), torch.as_tensor(gt), average=None,
+            num_classes=len(names))
+        return pd.DataFrame({
+            'precision': precision.numpy(), 'recall': recall.numpy(),
+            'f1': f1.numpy(), 'support': support.numpy().astype(int)},
+            index=pd.Index(list(names), name=level))
+
+    def confused_pairs(self, top: int = 10) -> pd.DataFrame:
+        """The most frequent (true, predicted) mistakes.
+
+        Args:
+            top: How many pairs.
+
+        Returns:
+            ``true, predicted, count, share`` (share = percent of the true
+            class's images that went to ``predicted``).
+        """
+        cm = self.confusion()
+        rows = []
+        for i, j in zip(*np.nonzero(cm)):
+            if i != j:
+                rows.append(dict(true=self.classes[i],
+                                 predicted=self.classes[j],
+                                 count=int(cm[i, j]),
+                                 share=100.0 * cm[i, j] / cm[i].sum()))
+        frame = pd.DataFrame(rows, columns=['true', 'predicted', 'count',
+                                            'share'])
+        return frame.sort_values(['count', 'share'], ascending=False).head(
+            top).reset_index(drop=True)
+
+    def mistakes(self) -> pd.DataFrame:
+        """The misclassified rows, most confident mistakes first."""
+        wrong = self.frame[self.frame['pred_label'] != self.frame['gt_label']]
+        return wrong.sort_values('score', ascending=False)
+
+    def plot_confusion(self, path: str, level: str = 'class') -> None:
+        """Save the confusion matrix with names and counts as a PNG.
+
+        Args:
+            path: The PNG to write.
+            level: ``'class'`` or ``'bin'``.
+        """
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        import torch
+        from mmpretrain.evaluation import ConfusionMatrix
+
+        from .dataset_report import save_figure
+        names = list(self.classes if level == 'class' else self.bins)
+        cm = torch.as_tensor(self.confusion(level))
+        fig = ConfusionMatrix.plot(cm, include_values=len(names) <= 30,
+                                   cmap='Blues', classes=names, show=False)
+        size = max(5.5, 0.45 * len(names) + 3)
+        fig.set_size_inches(size, size)
+        pred, gt = self._labels(level)
+        acc = float((pred == gt).mean() * 100)
+        fig.axes[0].set_title(f'Confusion matrix ({level} level)\naccuracy '
+                              f'{acc:.1f}%, {len(gt)} images', fontsize=11)
+        fig.tight_layout()
+        save_figure(fig, path)
+        plt.close(fig)
+
+    def contact_sheet(self, path: str, max_images: int = 40, cols: int = 8,
+                      thumb: int = 128) -> int:
+        """Save a grid of misclassified images captioned true -> predicted.
+
+        Args:
+            path: The PNG (or JPEG) to write.
+            max_images: At most this many mistakes (most confident first).
+            cols: Images per row.
+            thumb: Thumbnail side in pixels.
+
+        Returns:
+            The number of images on the sheet.
+        """
+        from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+        from ..fileio import atomic_write
+        wrong = self.mistakes()
+        wrong = wrong[wrong['img_path'] != ''].head(max_images)
+        n = len(wrong)
+        cols = max(1, min(cols, n))
+        rows = max(1, -(-n // cols))
+        caption = 30
+        sheet = Image.new('RGB', (cols * thumb, rows * (thumb + caption)),
+                          'white')
+        draw = ImageDraw.Draw(sheet)
+        try:
+            font = ImageFont.load_default(size=11)
+        except TypeError:  # Pillow < 10.1: fixed-size bitmap font
+            font = ImageFont.load_default()
+        for k, row in enumerate(wrong.itertuples(index=False)):
+            x, y = (k % cols) * thumb, (k // cols) * (thumb + caption)
+            try:
+                with Image.open(row.img_path) as im:
+                    im = ImageOps.contain(im.convert('RGB'),
+                                          (thumb - 4, thumb - 4))
+                    sheet.paste(im, (x + (thumb - im.width) // 2,
+                                     y + (thumb - im.height) // 2))
+            except OSError:
+                draw.text((x + 4, y + thumb // 2), 'unreadable', fill='red',
+                          font=font)
+            true = self.classes[row.gt_label]
+            pred = self.classes[row.pred_label]
+            draw.text((x + 3, y + thumb), f'true: {true}', fill='black',
+                      font=font)
+            draw.text((x + 3, y + thumb + 13),
+                      f'pred: {pred} {row.score:.2f}', fill='red', font=font)
+        if n == 0:
+            draw.text((4, 4), 'no misclassified images', fill='black',
+                      font=font)
+        if path.lower().endswith(('.jpg', '.jpeg')):
+            fmt = 'JPEG'
+        else:  # a 256-colour palette keeps the PNG about 3x smaller
+            fmt, sheet = 'PNG', sheet.quantize(256)
+        with atomic_write(path, 'wb') as f:
+            sheet.save(f, format=fmt, optimize=True)
+        return n
+
+    def to_text(self, top: int = 10) -> str:
+        """Accuracy, per-class table and most confused pairs as text."""
+        from .compare import format_table
+        parts = [f'{len(self.frame)} images, top-1 accuracy '
+                 f'{self.accuracy:.2f}%', '',
+                 format_table(self.per_class(), index=True)]
+        if self.bins is not None:
+            parts += ['', format_table(self.per_class('bin'), index=True)]
+        pairs = self.confused_pairs(top)
+        parts += ['', 'most confused (true -> predicted):',
+                  format_table(pairs) if len(pairs) else 'none']
+        return '\n'.join(parts)
+
+
+class _ResultsUnpickler(pickle.Unpickler):
+    """Unpickle mmpretrain's dumped results and nothing else.
+
+    ``tools/test.py --out x.pkl`` (mmengine's ``DumpResults``) pickles dicts
+    of CPU tensors; only the few globals that needs are allowed, and tensor
+    storages are read with ``torch.load(weights_only=True)``, so a crafted
+    file cannot run code.
+    """
+
+    def find_class(self, module: str, name: str):
+        import collections
+        import torch
+        if (module, name) == ('torch._utils', '_rebuild_tensor_v2'):
+            return torch._utils._rebuild_tensor_v2
+        if (module, name) == ('torch.storage', '_load_from_bytes'):
+            return lambda b: torch.load(io.BytesIO(b), weights_only=True,
+                                        map_location='cpu')
+        if (module, name) == ('collections', 'OrderedDict'):
+            return collections.OrderedDict
+        if (module, name) == ('_codecs', 'encode'):
+            return codecs.encode
+        raise pickle.UnpicklingError(f'{module}.{name} is not allowed in a '
+                                     'results pickle')
+
+
+def read_results_pickle(path: str) -> pd.DataFrame:
+    """Read ``tools/test.py --out results.pkl`` into the CSV's table.
+
+    Args:
+        path: The pickle written by mmengine's ``DumpResults``.
+
+    Returns:
+        The same columns as the predictions CSV (via
+        :func:`mmext.evaluation.submission.predictions_frame`).
+    """
+    from ..evaluation.submission import predictions_frame
+    try:
+        with open(path, 'rb') as f:
+            samples = _ResultsUnpickler(f).load()
+    except (pickle.UnpicklingError, EOFError, RuntimeError) as exc:
+        raise DataError(f'Cannot read {path} as test results: {exc}.',
+                        fix='pass the .pkl written by tools/test.py --out, or '
+                        'the CSV of --out preds.csv.', path=path) from None
+    results = []
+    for i, s in enumerate(samples if isinstance(samples, list) else []):
+        if not isinstance(s, dict) or 'pred_score' not in s:
+            continue
+        item = dict(sample_idx=int(s.get('sample_idx', i)),
+                    img_path=str(s.get('img_path', i)),
+                    pred_score=np.asarray(s['pred_score'], dtype=np.float32))
+        if s.get('gt_label') is not None and len(s['gt_label']):
+            item['gt_label'] = int(s['gt_label'][0])
+        results.append(item)
+    if not results:
+        raise DataError(f'{path} holds no predictions.',
+                        fix='write it with tools/test.py CONFIG CKPT --out '
+                        'results.pkl (--out-item pred).', path=path)
+    return predictions_frame(results, None)
+
+
+def read_predictions(path: str) -> pd.DataFrame:
+    """Read the predictions of ``tools/test.py --out preds.csv`` (or .pkl).
+
+    Args:
+        path: The CSV, or mmpretrain's results pickle.
+
+    Returns:
+        The table (needs ``file_name, pred_label, score, gt_label``).
+    """
+    if not osp.isfile(path):
+        raise DataError(f'Predictions file {path} does not exist.',
+                        fix='write it with python tools/test.py CONFIG CKPT '
+                        '--out preds.csv.', path=path)
+    if path.lower().endswith(('.pkl', '.pickle')):
+        frame = read_results_pickle(path).drop(columns='pred_class')
+    else:
+        frame = pd.read_csv(path, encoding='utf-8-sig')
+    need = {'file_name', 'pred_label', 'score'}
+    if not need <= set(frame.columns):
+        raise DataError(f'{path} lacks columns {sorted(need - set(frame))}; '
+                        'it is not a predictions CSV of tools/test.py.',
+                        fix='write it with tools/test.py --out preds.csv.',
+                        path=path)
+    if 'gt_label' not in frame.columns:
+        raise DataError(f'{path} has no gt_label column: the test set had no '
+                        'labels, so there are no errors to analyse.',
+                        fix='run tools/test.py on a labelled split (e.g. val).',
+                        path=path)
+    return frame
+
+
+def dataset_for_predictions(cfg, split: str = 'test') -> Tuple[dict, List[str]]:
+    """Metainfo and image paths of a config's test (or val) data set.
+
+    Args:
+        cfg: A loaded config.
+        split: ``'test'`` or ``'val'``.
+
+    Returns:
+        ``(metainfo, image paths in data-set order)``.
+    """
+    import copy
+
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+
+    init_default_scope('mmpretrain')
+    ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader']['dataset'])
+    while ds_cfg.get('dataset') is not None:
+        ds_cfg = ds_cfg['dataset']
+    ds_cfg = dict(ds_cfg, pipeline=[])
+    dataset = DATASETS.build(ds_cfg)
+    return dict(dataset.metainfo), [dataset.get_data_info(i)['img_path']
+                                     for i in range(len(dataset))]
+
+
+def analyse_predictions(csv: str, classes: Optional[Sequence[str]] = None,
+                        bins: Optional[Sequence[str]] = None,
+                        class_to_bin: Optional[Sequence[int]] = None,
+                        img_paths: Optional[Sequence[str]] = None,
+                        img_root: Optional[str] = None) -> ErrorAnalysis:
+    """Join a predictions CSV with class names, bins and image files.
+
+    Args:
+        csv: The CSV of ``tools/test.py --out preds.csv`` (or the pickle
+            of ``--out results.pkl``).
+        classes: Class names by label; default: read from the CSV's
+            ``pred_class`` column (classes never predicted get ``class<i>``).
+        bins: Bin names (with ``class_to_bin``) for the bin level.
+        class_to_bin: Per class, the index of its bin.
+        img_paths: The test data set's image paths; the CSV's file names are
+            matched to them the way the CSV writer shortened them.
+        img_root: Alternatively, the folder the CSV's file names are
+            relative to.
+
+    Returns:
+        The :class:`ErrorAnalysis`.
+    """
+    from ..evaluation.submission import relative_names
+    frame = read_predictions(csv)
+    n = int(max(frame['pred_label'].max(), frame['gt_label'].max())) + 1
+    if classes is None:
+        known: Dict[int, str] = {}
+        if 'pred_class' in frame:
+            known = dict(zip(frame['pred_label'], frame['pred_class'].astype(str)))
+        classes = [known.get(i, f'class{i}') for i in range(n)]
+    classes = list(classes)
+    if n > len(classes):
+        raise DataError(f'{csv} has labels up to {n - 1} but only '
+                        f'{len(classes)} class names were given.',
+                        fix='use the config the predictions were made with.',
+                        path=csv)
+    paths = {}
+    if img_paths is not None:
+        paths = dict(zip(relative_names(list(img_paths)), img_paths))
+    frame['img_path'] = [
+        paths.get(f, '') or (osp.join(img_root, f) if img_root and osp.isfile(
+            osp.join(img_root, f)) else '') for f in frame['file_name']]
+    return ErrorAnalysis(frame, classes, list(bins) if bins else None,
+                         list(class_to_bin) if class_to_bin else None)

@@ -1,0 +1,158 @@
+"""Single-image and folder prediction with mmpretrain's inferencer.
+
+:class:`mmpretrain.apis.ImageClassificationInferencer` reads the image with
+mmcv (BGR, like ``LoadImageFromFile``), runs the config's test pipeline
+(resize, crop) and the model's ``data_preprocessor`` (BGR->RGB, mean/std):
+the same preprocessing as ``tools/test.py``. Class names and bins come from
+the ``dataset_meta`` that mmengine stores in every checkpoint.
+"""
+import os
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+
+
+def list_images(path: str) -> List[str]:
+    """One image, or every image below a folder (natural order).
+
+    Args:
+        path: An image file or a folder.
+
+    Returns:
+        Image paths.
+    """
+    from ..datasets.garbage import IMG_EXTENSIONS, natural_key
+    if osp.isfile(path):
+        return [path]
+    if not osp.isdir(path):
+        raise DataError(f'{path} is neither an image nor a folder.',
+                        fix='pass an image file or a folder of images.',
+                        path=path)
+    files = [osp.join(root, n) for root, _, names in os.walk(path,
+                                                             followlinks=True)
+             for n in names if n.lower().endswith(IMG_EXTENSIONS)]
+    if not files:
+        raise DataError(f'No images found in {path}.',
+                        fix=f'supported extensions: {IMG_EXTENSIONS}.',
+                        path=path)
+    return sorted(files, key=natural_key)
+
+
+class Predictor:
+    """Top-k classes (and bin) for images, from a config and a checkpoint.
+
+    Args:
+        config: The config file the checkpoint was trained with.
+        checkpoint: The checkpoint (``epoch_N.pth`` / ``best_*.pth``).
+        device: ``'cpu'`` or ``'cuda'``; default: CUDA when available.
+        cfg_options: Config overrides (``--cfg-options``).
+    """
+
+    def __init__(self, config: str, checkpoint: str,
+                 device: Optional[str] = None,
+                 cfg_options: Optional[dict] = None):
+        import torch
+        from mmpretrain.apis import ImageClassificationInferencer
+
+        from ..checkpoint import check_checkpoint_matches, safe_torch_load
+        from .config import load_config
+
+        cfg = load_config(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        if not cfg.get('test_dataloader'):
+            raise ConfigError(f'{config} has no test_dataloader, so its test '
+                              'pipeline is unknown.',
+                              fix='use the training config of the checkpoint.',
+                              path=config)
+        safe_torch_load(checkpoint, 'cpu')  # clear error for a bad file first
+        device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+        self.inferencer = ImageClassificationInferencer(
+            cfg, pretrained=checkpoint, device=device)
+        check_checkpoint_matches(self.inferencer.model, checkpoint, cfg)
+        meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
+        self.classes = self.inferencer.classes or meta.get('classes')
+        self.bins = meta.get('bins')
+        self.class_to_bin = meta.get('class_to_bin')
+
+    def __call__(self, images: Union[str, Sequence[str]], topk: int = 1,
+                 batch_size: int = 8) -> List[dict]:
+        """Predict images.
+
+        Args:
+            images: A file, a folder, or a list of files.
+            topk: Ranked classes per image.
+            batch_size: Images per forward pass.
+
+        Returns:
+            Per image: ``file``, ``labels`` (top-k), ``classes``, ``scores``
+            (softmax, as in the test CSV), ``scores_all`` (every class) and
+            ``bin`` when the data set has bins.
+        """
+        if topk < 1:
+            raise ConfigError(f'--topk must be at least 1, got {topk}.')
+        files = (list_images(images) if isinstance(images, str)
+                 else list(images))
+        for f in files:
+            if not osp.isfile(f):
+                raise DataError(f'Image {f} does not exist.', path=f)
+        try:
+            raw = self.inferencer(files, batch_size=batch_size)
+        except ValueError as exc:  # mmpretrain: 'Failed to read image X.'
+            raise DataError(f'{exc}', fix='the file is not a readable image; '
+                            'check or remove it.') from exc
+        out = []
+        for file, res in zip(files, raw):
+            scores = np.asarray(res['pred_scores'], dtype=np.float64)
+            order = np.argsort(-scores, kind='stable')[:min(topk, len(scores))]
+            item = dict(
+                file=file, labels=[int(i) for i in order],
+                classes=[self.classes[i] if self.classes else str(i)
+                         for i in order],
+                scores=[float(scores[i]) for i in order], scores_all=scores)
+            if self.bins is not None and self.class_to_bin is not None:
+                item['bin'] = self.bins[self.class_to_bin[order[0]]]
+            out.append(item)
+        return out
+
+
+def predict(images: Union[str, Sequence[str]], config: str, checkpoint: str,
+            topk: int = 1, device: Optional[str] = None) -> List[dict]:
+    """Predict an image or a folder (see :class:`Predictor`).
+
+    Args:
+        images: A file, a folder, or a list of files.
+        config: The config file the checkpoint was trained with.
+        checkpoint: The checkpoint.
+        topk: Ranked classes per image.
+        device: ``'cpu'`` or ``'cuda'``.
+
+    Returns:
+        One dict per image (see :meth:`Predictor.__call__`).
+    """
+    return Predictor(config, checkpoint, device)(images, topk)
+
+
+def format_predictions(results: Sequence[dict], root: str = '') -> str:
+    """Format predictions as one line per image.
+
+    Args:
+        results: Output of :func:`predict`.
+        root: Folder to show file names relative to.
+
+    Returns:
+        Lines ``file  class (score)  class (score) ...  [bin: name]``.
+    """
+    lines = []
+    for r in results:
+        name = osp.relpath(r['file'], root) if root else r['file']
+        ranked = '  '.join(f'{c} ({s:.4f})'
+                           for c, s in zip(r['classes'], r['scores']))
+        line = f'{name}  {ranked}'
+        if 'bin' in r:
+            line += f'  [bin: {r["bin"]}]'
+        lines.append(line)
+    return '\n'.join(lines)
