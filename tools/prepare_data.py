@@ -3,13 +3,14 @@
 #   python tools/prepare_data.py trashnet                                 (download)
 #   python tools/prepare_data.py garbage_classify --src /path/garbage_classify
 #   python tools/prepare_data.py folder --src /path/my_classes --out data/my_set
+#   python tools/prepare_data.py garbage_26x100 --src /path/garbage_26x100
 import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmext.datasets import prepare  # noqa: E402
+from mmext.datasets import prepare, prepare_course  # noqa: E402
 from mmext.errors import friendly_main  # noqa: E402
 
 
@@ -26,6 +27,15 @@ def parse_args():
     f = sub.add_parser('folder', help='your own folder-per-class data set')
     f.add_argument('--src', required=True)
     f.add_argument('--out', required=True)
+    c = sub.add_parser('garbage_26x100',
+                       help='MindSpore course set (26 classes, train/ + val/)')
+    c.add_argument('--src', required=True,
+                   help='the unpacked garbage_26x100 folder')
+    c.add_argument('--out', default='data/garbage_26x100')
+    c.add_argument('--copy', action='store_true',
+                   help='copy images instead of symlinking them')
+    c.add_argument('--allow-empty-classes', action='store_true',
+                   help='accept a training class with no images')
     for p, ratio in ((t, 0.16), (g, 0.1), (f, 0.2)):
         p.add_argument('--val-ratio', type=float, default=ratio,
                        help='val fraction per class (when a split is made)')
@@ -38,6 +48,13 @@ def parse_args():
 @friendly_main
 def main():
     args = parse_args()
+    if args.dataset == 'garbage_26x100':  # the course's own train/val split
+        info = prepare_course.prepare_garbage_26x100(
+            args.src, args.out, copy=args.copy,
+            allow_empty_classes=args.allow_empty_classes)
+        for k, v in info.items():
+            print(f'{k:>8}: {v}')
+        return
     common = dict(val_ratio=args.val_ratio, seed=args.seed, copy=args.copy)
     if args.dataset == 'trashnet':
         info = prepare.prepare_trashnet(args.out, args.src, sha256=args.sha256,

@@ -1,3 +1,4 @@
+from . import digits  # noqa: F401  (registers SklearnDigits)
 from .class_names import BIN_ALIASES, read_class_names, split_bins
 from .garbage import GarbageDataset
 from .split import stratified_split, write_ann_file
