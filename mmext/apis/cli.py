@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..engine.cpu_distributed import setup_cpu_distributed
 from ..errors import ConfigError
 from .config import check_cfg_options, load_config
 
@@ -157,6 +158,7 @@ def run_train(args: argparse.Namespace) -> Runner:
             'the LR was tuned for>) to the config.', path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
     _fit_dataloaders(cfg)
+    setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     runner.train()
     return runner
@@ -196,6 +198,7 @@ def run_test(args: argparse.Namespace) -> dict:
     _check_common(cfg, args)
     cfg = mim_tool('test').merge_args(cfg, args)
     _fit_dataloaders(cfg)
+    setup_cpu_distributed(cfg, args.launcher)
     if csv_out:
         metrics = cfg.get('test_evaluator') or []
         metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]

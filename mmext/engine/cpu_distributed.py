@@ -1,0 +1,67 @@
+"""Distributed training and testing on machines without a GPU (gloo).
+
+mmengine 0.10.7's ``pytorch`` launcher assumes CUDA: ``init_dist`` calls
+``torch.cuda.set_device`` and the runner passes ``device_ids=[LOCAL_RANK]`` to
+``MMDistributedDataParallel``, which DDP refuses for a CPU module. The tools
+call :func:`setup_cpu_distributed` before building the runner: on a machine
+with no visible GPU it starts the gloo process group itself (mmengine then
+skips its own init) and selects :class:`CPUDistributedDataParallel`. With a
+GPU nothing changes. Sharding, result gathering and the CSV are mmengine's
+and this project's usual code paths.
+"""
+import os
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+from ..errors import ConfigError
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that drops ``device_ids`` on the CPU.
+
+    Args:
+        module: The model to wrap.
+        device_ids: Ignored when no GPU is visible (DDP needs None there).
+        **kwargs: Passed to ``MMDistributedDataParallel``.
+    """
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        if not torch.cuda.is_available():
+            device_ids = None
+        super().__init__(module=module, device_ids=device_ids, **kwargs)
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Prepare a distributed run on the CPU, if that is what this is.
+
+    Args:
+        cfg: The merged config (``model_wrapper_cfg`` may be set here).
+        launcher: ``none``, ``pytorch``, ``slurm`` or ``mpi``.
+
+    Returns:
+        True when the gloo group was started here (no GPU, a launcher set).
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return False
+    wrapper = cfg.get('model_wrapper_cfg')
+    if wrapper is None:  # mmengine's defaults for this case
+        wrapper = dict(broadcast_buffers=False, find_unused_parameters=cfg.get(
+            'find_unused_parameters', False))
+    if wrapper.get('type', 'MMDistributedDataParallel') in (
+            'MMDistributedDataParallel', MMDistributedDataParallel):
+        cfg.model_wrapper_cfg = dict(wrapper, type='CPUDistributedDataParallel')
+    if dist.is_initialized():
+        return False
+    if launcher != 'pytorch' or 'RANK' not in os.environ:
+        raise ConfigError(
+            f'--launcher {launcher} on a machine without a GPU: only the '
+            'pytorch launcher (torchrun) is supported on the CPU.',
+            fix='use bash tools/dist_train.sh CONFIG N (or dist_test.sh), '
+            'or run on GPU nodes.')
+    dist.init_process_group(backend='gloo')
+    return True
