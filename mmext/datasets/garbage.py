@@ -201,6 +201,18 @@ class GarbageDataset(CustomDataset):
         state['_bad_count'] = None  # shared counters only survive fork
         return state
 
+    def _copy_without_annotation(self, memo=None):
+        # get_subset (mmpretrain's KFoldDataset, ...) deep-copies attributes;
+        # the shared counter cannot be deep-copied, so the subset shares it.
+        counter, self._bad_count = self._bad_count, None
+        try:
+            other = super()._copy_without_annotation(
+                {} if memo is None else memo)
+        finally:
+            self._bad_count = counter
+        other._bad_count = counter
+        return other
+
     def prepare_data(self, idx: int):
         """Run the pipeline; apply the ``bad_image`` policy to undecodable files."""
         try:

@@ -1,0 +1,101 @@
+"""k-fold: the K validation parts are disjoint, cover the training set, and
+each fold trains on exactly the rest; a 2-fold tiny run reports mean +- std."""
+import json
+import os.path as osp
+import runpy
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO, write_tiny_config
+
+
+def image_paths(dataset):
+    return [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
+
+
+@pytest.mark.parametrize('wrapped', [False, True])
+def test_folds_partition_the_training_set(list_set, tmp_path, wrapped):
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+
+    from mmext.apis.kfold import kfold_configs
+    extra = ''
+    if wrapped:
+        extra = ('train_dataloader = dict(dataset=dict(_delete_=True, '
+                 "type='RepeatDataset', times=2, dataset=dict("
+                 "type='GarbageDataset', data_root='{root}', "
+                 "ann_file='meta/train.txt', data_prefix='images', "
+                 "classes='meta/classes.txt', pipeline=train_pipeline)))\n"
+                 ).format(root=list_set)
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set, extra))
+    init_default_scope('mmpretrain')
+    base = image_paths(DATASETS.build(dict(
+        type='GarbageDataset', data_root=str(list_set),
+        ann_file='meta/train.txt', data_prefix='images',
+        classes='meta/classes.txt')))
+    assert len(base) == 15
+    k = 4
+    folds = kfold_configs(cfg, k, seed=3)
+    assert len(folds) == k
+    vals = []
+    for i, fold in enumerate(folds):
+        tr_cfg, va_cfg = fold.train_dataloader.dataset, fold.val_dataloader.dataset
+        assert va_cfg.type == 'KFoldDataset' and va_cfg.test_mode
+        assert va_cfg.fold == i and va_cfg.num_splits == k and va_cfg.seed == 3
+        # the val side keeps the test pipeline, the train side its own
+        assert [t['type'] for t in va_cfg.dataset.pipeline][-2] == 'CenterCrop'
+        inner = tr_cfg.dataset if wrapped else tr_cfg
+        assert tr_cfg.type == ('RepeatDataset' if wrapped
+                               else 'KFoldDataset')
+        assert inner.type == 'KFoldDataset' and not inner.test_mode
+        assert inner.dataset.pipeline[1]['type'] == 'RandomResizedCrop'
+        assert fold.test_dataloader.dataset == fold.val_dataloader.dataset
+        val = image_paths(DATASETS.build(va_cfg))
+        train = image_paths(DATASETS.build(tr_cfg))
+        if wrapped:
+            assert len(train) == 2 * (15 - len(val))
+        assert not set(val) & set(train)
+        assert set(val) | set(train) == set(base)
+        assert len(val) in (3, 4)
+        vals.append(val)
+    flat = [p for v in vals for p in v]
+    assert len(flat) == len(set(flat)) == 15  # disjoint and covering
+    # shuffled: the first part is not simply the first lines of train.txt
+    assert vals[0] != base[:len(vals[0])]
+    # the config itself is untouched
+    assert cfg.val_dataloader.dataset.type == 'GarbageDataset'
+
+
+def test_kfold_refuses_bad_input(list_set, tmp_path):
+    from mmext.apis.kfold import kfold_configs
+    from mmext.errors import ConfigError
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    with pytest.raises(ConfigError, match='at least 2 folds'):
+        kfold_configs(cfg, 1)
+
+
+def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
+    cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
+    work = tmp_path / 'kfold'
+    tool = osp.join(REPO, 'tools', 'kfold.py')
+    monkeypatch.setattr(sys, 'argv', [tool, cfg, '--folds', '2',
+                                      '--work-dir', str(work)])
+    runpy.run_path(tool, run_name='__main__')
+    out = capsys.readouterr().out
+    report = json.loads((work / 'kfold.json').read_text())
+    runs = report['runs']
+    assert [r['fold'] for r in runs] == [0, 1]
+    top1 = [r['metrics']['accuracy/top1'] for r in runs]
+    for i in range(2):
+        assert (work / f'fold_{i}' / 'epoch_2.pth').is_file()
+    # the fold's top-1 is a fraction of its 7 or 8 validation images
+    for acc in top1:
+        assert any(abs(acc - 100 * c / n) < 1e-3 for n in (7, 8)
+                   for c in range(n + 1))
+    assert report['summary']['mean'] == pytest.approx(np.mean(top1))
+    assert report['summary']['std'] == pytest.approx(np.std(top1, ddof=1))
+    assert '**mean +- std** (n=2)' in (work / 'kfold.md').read_text()
+    assert 'mean +- std' in out
