@@ -167,6 +167,27 @@ def test_soup_tests_like_a_normal_checkpoint(ema_run, tmp_path, monkeypatch):
     assert len(frame) == 6 and frame['score'].between(0, 1).all()
 
 
+def test_tta_of_an_ema_checkpoint_tests_the_saved_weights(ema_run, tmp_path):
+    """--tta on a config with EMAHook must test the checkpoint's weights.
+
+    The reference is the same config without the hook: before the fix,
+    mmengine's EMAHook swapped un-loaded (random) weights into the TTA model.
+    """
+    from mmext.apis.cli import run_test, test_parser
+    plain = tmp_path / 'no_ema.py'
+    plain.write_text(f"_base_ = '{ema_run['cfg']}'\n"
+                     "custom_hooks = [dict(type='BadImageReportHook')]\n")
+    ckpt = str(ema_run['work'] / 'epoch_2.pth')
+    frames = []
+    for cfg in (ema_run['cfg'], str(plain)):
+        csv = tmp_path / f'{osp.basename(cfg)}.csv'
+        run_test(test_parser().parse_args([
+            cfg, ckpt, '--tta', '--out', str(csv), '--topk', '3',
+            '--work-dir', str(tmp_path / 'w')]))
+        frames.append(pd.read_csv(csv, encoding='utf-8-sig'))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
 def test_select_best_uses_the_val_metric(ema_run):
     from mmext.analysis.curves import read_scalars
     from mmext.apis.soup import select_checkpoints

@@ -164,6 +164,21 @@ def run_train(args: argparse.Namespace) -> Runner:
     return runner
 
 
+def _drop_ema_hook(cfg: Config) -> None:
+    """Testing needs no EMAHook: the checkpoint's state_dict holds the EMA.
+
+    mmengine's EMAHook copies the loaded ``state_dict`` into its own model
+    and swaps it in before testing. Under ``--tta`` its model is the TTA
+    wrapper, whose keys carry a ``module.`` prefix, so nothing loads
+    (silently, strict=False) and random weights would be tested.
+    """
+    hooks = cfg.get('custom_hooks') or []
+    kept = [h for h in hooks if str(h.get('type', '')).split('.')[-1]
+            != 'EMAHook']
+    if len(kept) != len(hooks):
+        cfg.custom_hooks = kept
+
+
 def is_labeled(dataset_cfg: dict) -> bool:
     """Whether a dataset config yields ground-truth labels."""
     while dataset_cfg.get('dataset') is not None:  # wrappers
@@ -196,6 +211,7 @@ def run_test(args: argparse.Namespace) -> dict:
         raise ConfigError(f'--topk must be at least 1, got {args.topk}.')
     cfg = load_config(args.config)
     _check_common(cfg, args)
+    _drop_ema_hook(cfg)
     cfg = mim_tool('test').merge_args(cfg, args)
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
