@@ -99,11 +99,19 @@ class Predictor:
         for f in files:
             if not osp.isfile(f):
                 raise DataError(f'Image {f} does not exist.', path=f)
+        from mmpretrain.utils import progress
+
+        # mmpretrain draws its progress bar on stdout, where the tools print
+        # the predictions: keep stdout to the results.
+        shown, progress.disable_progress_bar = (
+            progress.disable_progress_bar, True)
         try:
             raw = self.inferencer(files, batch_size=batch_size)
         except ValueError as exc:  # mmpretrain: 'Failed to read image X.'
             raise DataError(f'{exc}', fix='the file is not a readable image; '
                             'check or remove it.') from exc
+        finally:
+            progress.disable_progress_bar = shown
         out = []
         for file, res in zip(files, raw):
             scores = np.asarray(res['pred_scores'], dtype=np.float64)
