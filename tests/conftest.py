@@ -1,6 +1,5 @@
 """Shared fixtures: tiny generated image sets, a tiny model config, ../shared."""
 import os
-import os.path as osp
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +56,11 @@ def folder_set(tmp_path) -> Path:
 @pytest.fixture
 def list_set(tmp_path) -> Path:
     """A TrashNet-like layout: images/<class>/..., meta/{classes,train,val}.txt."""
-    root = tmp_path / 'tiny'
+    return make_list_set(tmp_path / 'tiny')
+
+
+def make_list_set(root: Path) -> Path:
+    """3 classes x 7 images; images 0-4 of each class in train.txt, 5-6 in val.txt."""
     classes = ('glass', 'paper', 'trash')
     make_folder_set(root / 'images', classes, per_class=7)
     (root / 'meta').mkdir()
@@ -113,3 +116,68 @@ def write_tiny_config(tmp_path: Path, data_root: Path, extra: str = '') -> str:
     path = tmp_path / 'tiny_cfg.py'
     path.write_text(TINY_CONFIG.format(repo=REPO, data_root=data_root) + extra)
     return str(path)
+
+
+# A test-only tiny ResNet-18 (8 channels) config over a folder-per-class set:
+# no training, checkpoints are saved directly by save_tiny_resnet_checkpoint.
+TINY_RESNET_TEST_CONFIG = """
+_base_ = 'mmpretrain::_base_/default_runtime.py'
+custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
+data_preprocessor = dict(num_classes=3, mean=[123.675, 116.28, 103.53],
+                         std=[58.395, 57.12, 57.375], to_rgb=True)
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
+                  out_indices=(3, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=3, in_channels=64,
+              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale={resize}, edge='short'),
+    dict(type='CenterCrop', crop_size=32),
+    dict(type='PackInputs'),
+]
+test_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='GarbageDataset', data_prefix='{data}',
+                 class_bins=dict(glass='recyclable', paper='recyclable',
+                                 trash='other'),
+                 test_mode=True, pipeline=test_pipeline))
+test_evaluator = dict(type='Accuracy', topk=(1, ))
+test_cfg = dict()
+"""
+
+
+def write_tiny_resnet_test_config(path: Path, data: Path,
+                                  resize: int = 36) -> str:
+    """Write :data:`TINY_RESNET_TEST_CONFIG` for ``data`` (short edge ``resize``)."""
+    path.write_text(TINY_RESNET_TEST_CONFIG.format(resize=resize, data=data))
+    return str(path)
+
+
+def save_tiny_resnet_checkpoint(cfg_file: str, ckpt: Path, seed: int = 0) -> None:
+    """An untrained model of the config, saved as training saves it.
+
+    The head is sharpened (x20) so scores differ clearly between images, and
+    ``meta.dataset_meta`` holds the test set's metainfo (class names, bins).
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner.checkpoint import save_checkpoint
+    from mmpretrain.registry import DATASETS, MODELS
+
+    cfg = Config.fromfile(cfg_file)
+    init_default_scope('mmpretrain')
+    torch.manual_seed(seed)
+    model = MODELS.build(dict(cfg.model,
+                              data_preprocessor=cfg.data_preprocessor))
+    model.init_weights()
+    with torch.no_grad():
+        model.head.fc.weight.mul_(20)
+    meta = DATASETS.build(dict(cfg.test_dataloader.dataset,
+                               pipeline=[])).metainfo
+    save_checkpoint({'state_dict': model.state_dict(),
+                     'meta': {'dataset_meta': dict(meta)}}, str(ckpt))

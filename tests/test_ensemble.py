@@ -11,70 +11,25 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
-from conftest import REPO, make_folder_set
+from conftest import (REPO, make_folder_set, save_tiny_resnet_checkpoint,
+                      write_tiny_resnet_test_config)
 
 CLASSES = ('glass', 'paper', 'trash')
-CONFIG = """
-_base_ = 'mmpretrain::_base_/default_runtime.py'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-data_preprocessor = dict(num_classes=3, mean=[123.675, 116.28, 103.53],
-                         std=[58.395, 57.12, 57.375], to_rgb=True)
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                  out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=3, in_channels=64,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=36, edge='short'),
-    dict(type='CenterCrop', crop_size=32),
-    dict(type='PackInputs'),
-]
-test_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='GarbageDataset', data_prefix='{data}',
-                 class_bins=dict(glass='recyclable', paper='recyclable',
-                                 trash='other'),
-                 test_mode=True, pipeline=test_pipeline))
-test_evaluator = dict(type='Accuracy', topk=(1, ))
-test_cfg = dict()
-"""
 
 
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):
     """Images, a config, two checkpoints and their full-score test CSVs."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner.checkpoint import save_checkpoint
-    from mmpretrain.registry import DATASETS, MODELS
-
     from mmext.apis.cli import run_test, test_parser
 
     tmp = tmp_path_factory.mktemp('ensemble')
     data = make_folder_set(tmp / 'data', CLASSES, per_class=3)
-    cfg_file = tmp / 'tiny.py'
-    cfg_file.write_text(CONFIG.replace('{data}', str(data)))
-    cfg = Config.fromfile(str(cfg_file))
-    init_default_scope('mmpretrain')
-    meta = DATASETS.build(dict(cfg.test_dataloader.dataset,
-                               pipeline=[])).metainfo
-    out = dict(data=data, cfg=str(cfg_file), tmp=tmp)
+    cfg_file = write_tiny_resnet_test_config(tmp / 'tiny.py', data)
+    out = dict(data=data, cfg=cfg_file, tmp=tmp)
     for name, seed in (('a', 0), ('b', 1)):
-        torch.manual_seed(seed)
-        model = MODELS.build(dict(cfg.model,
-                                  data_preprocessor=cfg.data_preprocessor))
-        model.init_weights()
-        with torch.no_grad():
-            model.head.fc.weight.mul_(20)
         ckpt = tmp / f'{name}.pth'
-        save_checkpoint({'state_dict': model.state_dict(),
-                         'meta': {'dataset_meta': dict(meta)}}, str(ckpt))
+        save_tiny_resnet_checkpoint(cfg_file, ckpt, seed)
         csv = tmp / f'{name}.csv'
         run_test(test_parser().parse_args([
             str(cfg_file), str(ckpt), '--out', str(csv), '--topk', '3',

@@ -14,40 +14,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from PIL import Image
+
+from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLASSES = ('glass', 'paper', 'trash')
-
-CONFIG = """
-_base_ = 'mmpretrain::_base_/default_runtime.py'
-custom_imports = dict(imports=['mmext'], allow_failed_imports=False)
-data_preprocessor = dict(num_classes=3, mean=[123.675, 116.28, 103.53],
-                         std=[58.395, 57.12, 57.375], to_rgb=True)
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                  out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=3, in_channels=64,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=40, edge='short'),
-    dict(type='CenterCrop', crop_size=32),
-    dict(type='PackInputs'),
-]
-test_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='GarbageDataset', data_prefix='{data}',
-                 class_bins=dict(glass='recyclable', paper='recyclable',
-                                 trash='other'),
-                 test_mode=True, pipeline=test_pipeline))
-test_evaluator = dict(type='Accuracy', topk=(1, ))
-test_cfg = dict()
-"""
 
 
 def make_images(folder) -> list:
@@ -72,32 +44,14 @@ def make_images(folder) -> list:
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):
     """Images, a config and a checkpoint with dataset_meta."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner.checkpoint import save_checkpoint
-    from mmpretrain.registry import DATASETS, MODELS
-
-    import mmext  # noqa: F401  (registers GarbageDataset)
-
     tmp = tmp_path_factory.mktemp('predict')
     data = tmp / 'data'
     paths = make_images(data)
-    cfg_file = tmp / 'tiny.py'
-    cfg_file.write_text(CONFIG.replace('{data}', str(data)))
-    cfg = Config.fromfile(str(cfg_file))
-    init_default_scope('mmpretrain')
-    torch.manual_seed(0)
-    model = MODELS.build(dict(cfg.model,
-                              data_preprocessor=cfg.data_preprocessor))
-    model.init_weights()
-    with torch.no_grad():  # sharper scores: differences are easy to see
-        model.head.fc.weight.mul_(20)
-    meta = DATASETS.build(dict(cfg.test_dataloader.dataset,
-                               pipeline=[])).metainfo
+    # short edge 40 then a 32px crop: resize and crop both change the input
+    cfg_file = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=40)
     ckpt = tmp / 'tiny.pth'
-    save_checkpoint({'state_dict': model.state_dict(),
-                     'meta': {'dataset_meta': dict(meta)}}, str(ckpt))
-    return dict(data=data, paths=paths, cfg=str(cfg_file), ckpt=str(ckpt),
+    save_tiny_resnet_checkpoint(cfg_file, ckpt)
+    return dict(data=data, paths=paths, cfg=cfg_file, ckpt=str(ckpt),
                 tmp=tmp)
 
 

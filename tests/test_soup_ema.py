@@ -18,7 +18,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from conftest import REPO, make_folder_set, write_tiny_config
+from conftest import REPO, make_list_set, write_tiny_config
 
 MOMENTUM = 0.3
 RECORDED = []
@@ -37,20 +37,6 @@ class RecordParamsHook(Hook):
                          for k, v in model.named_parameters()})
 
 
-def tiny_list_set(root):
-    classes = ('glass', 'paper', 'trash')
-    make_folder_set(root / 'images', classes, per_class=7)
-    (root / 'meta').mkdir()
-    (root / 'meta' / 'classes.txt').write_text('\n'.join(classes) + '\n')
-    train = [f'{n}/{n}_{i}.jpg {c}' for c, n in enumerate(classes)
-             for i in range(5)]
-    val = [f'{n}/{n}_{i}.jpg {c}' for c, n in enumerate(classes)
-           for i in range(5, 7)]
-    (root / 'meta' / 'train.txt').write_text('\n'.join(train) + '\n')
-    (root / 'meta' / 'val.txt').write_text('\n'.join(val) + '\n')
-    return root
-
-
 @pytest.fixture(scope='module')
 def ema_run(tmp_path_factory):
     from mmpretrain.registry import HOOKS
@@ -58,7 +44,7 @@ def ema_run(tmp_path_factory):
     from mmext.apis.cli import run_train, train_parser
     HOOKS.register_module(module=RecordParamsHook, force=True)
     tmp = tmp_path_factory.mktemp('ema')
-    root = tiny_list_set(tmp / 'tiny')
+    root = make_list_set(tmp / 'tiny')
     # the recipe's way: append EMAHook to the base custom_hooks
     cfg = write_tiny_config(tmp, root, f"""
 custom_hooks = [dict(type='BadImageReportHook'),

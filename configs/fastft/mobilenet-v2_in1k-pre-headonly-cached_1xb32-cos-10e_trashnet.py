@@ -23,14 +23,9 @@ train_dataloader = dict(
         type='FeatureCacheDataset',
         cache_file=cache_dir + '/train.pth',
         repeat=1,
-        dataset=dict(
-            type='GarbageDataset',
-            data_root='data/trashnet',
-            ann_file='meta/train.txt',
-            data_prefix='images',
-            classes='meta/classes.txt',
-            class_bins={{_base_.class_bins}},
-            pipeline={{_base_.test_pipeline}})))
+        # the image training set, read with the test pipeline
+        dataset=dict(_base_.train_dataloader.dataset,
+                     pipeline=_base_.test_pipeline)))
 
 val_dataloader = dict(
     num_workers=0,
