@@ -1,5 +1,6 @@
 """Atomic file writes: a crash mid-write never leaves a half-written output."""
 import contextlib
+import hashlib
 import os
 import tempfile
 from typing import Iterator
@@ -92,3 +93,20 @@ class AtomicLocalBackend(LocalBackend):
 
 
 register_backend('atomic_local', AtomicLocalBackend, force=True)
+
+
+def file_hash(path: str, algorithm: str = 'sha256') -> str:
+    """Hex digest of a file's bytes, read in 1 MiB blocks.
+
+    Args:
+        path: The file.
+        algorithm: A :mod:`hashlib` algorithm name.
+
+    Returns:
+        The full hex digest.
+    """
+    h = hashlib.new(algorithm)
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            h.update(block)
+    return h.hexdigest()

@@ -121,11 +121,12 @@ def build_dataset(cfg, split='train'):
 
 
 def test_cache_header_and_items(setup):
-    from mmext.fastft.cache import load_cache, file_sha256
+    from mmext.fastft.cache import load_cache
+    from mmext.fileio import file_hash
     assert set(setup['written']) == {'train', 'val'}
     cache = load_cache(setup['written']['train'])
     header = cache['header']
-    assert header['checkpoint_sha256'] == file_sha256(setup['a'])
+    assert header['checkpoint_sha256'] == file_hash(setup['a'])
     assert cache['features'].shape == (18, 1280)
     assert cache['labels'].tolist() == [i // 3 for i in range(18)]
     ds = build_dataset(load(setup['cfg']))

@@ -11,23 +11,15 @@ pseudo data set's ``data_prefix``). Each image appears at most once:
   training image under another name is caught too);
 - of several identical files in the folder only the first is kept.
 """
-import hashlib
 import os
 import os.path as osp
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
 from ..errors import ConfigError, DataError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, file_hash
 
 
-def file_sha1(path: str) -> str:
-    """SHA-1 of a file's bytes."""
-    h = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_ann_paths(ann_file: str, img_root: str) -> List[str]:
@@ -126,14 +118,14 @@ def select_pseudo_labels(results: Sequence[dict], thr: float,
             counts['below_thr'] += 1
     # hash only the training files whose size matches a candidate's
     sizes = {osp.getsize(r['file']) for r in confident}
-    train_hashes: Set[str] = {file_sha1(p) for p in exclude
+    train_hashes: Set[str] = {file_hash(p, 'sha1') for p in exclude
                               if osp.isfile(p) and osp.getsize(p) in sizes}
     seen_paths: Set[str] = set()
     seen_hashes: Set[str] = set()
     lines, kept = [], []
     for r in confident:
         real = osp.realpath(r['file'])
-        digest = file_sha1(real)
+        digest = file_hash(real, 'sha1')
         if real in exclude or digest in train_hashes:
             counts['in_train'] += 1
             continue
@@ -227,4 +219,4 @@ def pseudo_label(config: str, checkpoint: str, unlabeled_dir: str,
 
 
 __all__ = ['pseudo_label', 'select_pseudo_labels', 'write_pseudo_labels',
-           'dataset_image_paths', 'read_ann_paths', 'file_sha1']
+           'dataset_image_paths', 'read_ann_paths']

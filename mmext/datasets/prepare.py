@@ -1,5 +1,4 @@
 """Lay data sets out the way the configs expect (used by tools/prepare_data.py)."""
-import hashlib
 import os
 import os.path as osp
 import shutil
@@ -8,7 +7,7 @@ import zipfile
 from typing import List, Optional, Tuple
 
 from ..errors import DataError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, file_hash
 from .class_names import read_class_names
 from .garbage import HUAWEI_RULE, GarbageDataset, scan_huawei_folder
 from .split import stratified_split, write_ann_file
@@ -18,13 +17,6 @@ TRASHNET_URL = ('https://github.com/garythung/trashnet/raw/master/data/'
 TRASHNET_CLASSES = ['glass', 'paper', 'cardboard', 'plastic', 'metal', 'trash']
 
 
-def sha256sum(path: str) -> str:
-    """Return the hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _place(src: str, dst: str, copy: bool) -> None:
@@ -76,7 +68,7 @@ def download(url: str, dst: str, sha256: Optional[str] = None) -> str:
             fix='download it elsewhere and pass --src /path/to/the/zip or '
             'folder (a local copy such as ../shared/data/trashnet works).'
         ) from None
-    digest = sha256sum(dst)
+    digest = file_hash(dst)
     if sha256 and digest != sha256.lower():
         os.unlink(dst)
         raise DataError(f'Checksum mismatch for {url}: got {digest}, '

@@ -101,13 +101,6 @@ def weights_hash(modules: Iterable[torch.nn.Module]) -> str:
     return h.hexdigest()[:16]
 
 
-def file_sha256(path: str) -> str:
-    """sha256 of a file's bytes (full hex digest)."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
 
 
 def data_hash(img_paths: Sequence[str], labels: Sequence[int],

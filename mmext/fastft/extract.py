@@ -14,7 +14,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 from ..errors import ConfigError, DataError
-from .cache import (_plain, check_model, check_source, file_sha256,
+from ..fileio import file_hash
+from .cache import (_plain, check_model, check_source,
                     load_cache, model_config_hash, save_cache, weights_hash)
 from .dataset import pipeline_identity, source_data_hash
 
@@ -127,7 +128,7 @@ def _checkpoint_info(cfg: Config, checkpoint: Optional[str]) -> Tuple[str, str]:
         init = (cfg.model.get('backbone') or {}).get('init_cfg') or {}
         checkpoint = init.get('checkpoint') if isinstance(init, dict) else None
     if checkpoint and osp.isfile(checkpoint):
-        return checkpoint, file_sha256(checkpoint)
+        return checkpoint, file_hash(checkpoint)
     return checkpoint or 'random init', ''
 
 
