@@ -1,10 +1,16 @@
 """mmext: garbage-classification extensions registered into mmpretrain.
 
 Configs load it with ``custom_imports=dict(imports=['mmext'])``. Importing it
-applies the compatibility fixes of :mod:`mmext.compat` and registers the
-datasets, transforms, batch augments, hooks and metrics below.
+tunes glibc's malloc for training on the CPU (:mod:`mmext.allocator`; opt out
+with ``MMEXT_MALLOC_TUNING=0``), applies the compatibility fixes of
+:mod:`mmext.compat` and registers the datasets, transforms, batch augments,
+hooks and metrics below.
 """
-from . import compat
+from .allocator import tune_malloc
+
+tune_malloc()  # first: every later allocation benefits
+
+from . import compat  # noqa: E402
 
 compat.apply()
 
