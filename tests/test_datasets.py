@@ -173,6 +173,12 @@ def test_prepare_folder_writes_loadable_split(tmp_path):
     assert (info['train'], info['val'], info['classes']) == (8, 2, 2)
     lines = (tmp_path / 'out' / 'meta' / 'val.txt').read_text().splitlines()
     assert sorted(ln.split()[1] for ln in lines) == ['0', '1']
+    # trainval.txt (k-fold over all labelled images, final models) is
+    # exactly train followed by val
+    meta = tmp_path / 'out' / 'meta'
+    assert info['trainval'] == 10
+    assert (meta / 'trainval.txt').read_text().splitlines() == (
+        (meta / 'train.txt').read_text().splitlines() + lines)
 
 
 def test_inverted_class_index_json(tmp_path):

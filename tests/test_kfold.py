@@ -77,6 +77,30 @@ def test_kfold_refuses_bad_input(list_set, tmp_path):
         kfold_configs(cfg, 1)
 
 
+def test_trainval_folds_cover_train_and_val(list_set, tmp_path):
+    from mmext.apis.kfold import kfold_configs, use_trainval
+    from mmext.errors import ConfigError
+    from mmpretrain.datasets import build_dataset
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    node = cfg.train_dataloader.dataset
+    with pytest.raises(ConfigError, match='trainval.txt does not exist'):
+        use_trainval(cfg)
+    meta = osp.join(node.data_root, 'meta')
+    lines = []
+    for split in ('train', 'val'):
+        with open(osp.join(meta, f'{split}.txt')) as f:
+            lines += f.read().splitlines()
+    with open(osp.join(meta, 'trainval.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    use_trainval(cfg)
+    folds = kfold_configs(cfg, 2)
+    val_parts = [image_paths(build_dataset(f.val_dataloader.dataset))
+                 for f in folds]
+    assert sorted(val_parts[0] + val_parts[1]) == sorted(
+        osp.join(node.data_root, node.data_prefix, ln.split()[0])
+        for ln in lines)
+
+
 def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
     cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
     work = tmp_path / 'kfold'

@@ -1,7 +1,8 @@
 # k-fold cross-validation: train K folds of a config's training set and
 # report each fold's validation top-1 with mean +- std:
 #   python tools/kfold.py configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
-#       --folds 5 [--seeds 0 1] [--split-seed 0]
+#       --folds 5 [--trainval] [--seeds 0 1] [--split-seed 0]
+# --trainval: folds over train + val (meta/trainval.txt, from prepare_data.py).
 # Work dirs: work_dirs/<config name>/fold_i (several seeds: seed<s>/fold_i);
 # the table goes to <work dir>/kfold.md and kfold.json.
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).
@@ -29,6 +30,9 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+',
                         help='training seeds (each fold is trained once per '
                         'seed); default: the config\'s randomness.seed')
+    parser.add_argument('--trainval', action='store_true',
+                        help='folds over train + val (meta/trainval.txt) '
+                        'instead of the training list alone')
     parser.add_argument('--metric', default='accuracy/top1',
                         help='validation metric to report')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>')
@@ -40,13 +44,16 @@ def parse_args(argv=None):
 @friendly_main
 def main(argv=None):
     from mmext.apis.config import check_cfg_options, load_config
-    from mmext.apis.kfold import format_report, run_kfold, summarize
+    from mmext.apis.kfold import (format_report, run_kfold, summarize,
+                                  use_trainval)
     from mmext.fileio import atomic_write
     args = parse_args(argv)
     cfg = load_config(args.config)
     if args.cfg_options:
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    if args.trainval:
+        use_trainval(cfg)
     os.environ.setdefault('LOCAL_RANK', '0')
     work_root = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
@@ -61,6 +68,7 @@ def main(argv=None):
     with atomic_write(osp.join(work_root, 'kfold.json'), 'w',
                       encoding='utf-8') as f:
         json.dump(dict(config=args.config, folds=args.folds,
+                       trainval=args.trainval,
                        split_seed=args.split_seed, metric=args.metric,
                        summary=summarize(results, args.metric),
                        runs=results), f, indent=2)

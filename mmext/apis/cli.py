@@ -118,8 +118,24 @@ def _check_common(cfg: Config, args) -> None:
             'GPU machine (check torch.cuda.is_available()).')
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _fit_dataloaders(cfg: Config) -> None:
-    """Drop loader options that only warn or fail on this machine."""
+    """Fit loader options to the machine.
+
+    More workers than CPUs only add processes competing with the model for
+    the same cores (PyTorch warns about it): each process's worker count is
+    capped at its share of the CPUs available (all of them, divided by the
+    processes a launcher started on this machine). Pinned memory needs CUDA.
+    """
+    local_procs = max(1, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))
+    cpus = max(1, available_cpus() // local_procs)
     if not torch.cuda.is_available() and cfg.get('env_cfg', {}).get(
             'dist_cfg', {}).get('backend') == 'nccl':
         cfg.env_cfg.dist_cfg.backend = 'gloo'  # distributed on CPU needs gloo
@@ -127,6 +143,8 @@ def _fit_dataloaders(cfg: Config) -> None:
         loader = cfg.get(field)
         if not loader:
             continue
+        if loader.get('num_workers', 0) > cpus:
+            loader['num_workers'] = cpus
         if loader.get('num_workers', 0) == 0:
             loader['persistent_workers'] = False
         if not torch.cuda.is_available():

@@ -43,6 +43,31 @@ def _unwrap(dataset_cfg: dict) -> List[dict]:
     return chain + [node]
 
 
+def use_trainval(cfg: Config, ann_file: str = 'meta/trainval.txt') -> Config:
+    """Point the training set at every labelled image (train + val).
+
+    ``tools/prepare_data.py`` writes ``meta/trainval.txt`` beside the split
+    lists. k-fold over it estimates accuracy on all labelled images instead
+    of re-using the one official val split the recipes were tuned on.
+
+    Args:
+        cfg: A training config (modified in place).
+        ann_file: The list file, relative to the data set's ``data_root``.
+
+    Returns:
+        The same config.
+    """
+    node = _unwrap(cfg.train_dataloader.dataset)[-1]
+    path = osp.join(node.get('data_root') or '', ann_file)
+    if not osp.isfile(path):
+        raise ConfigError(
+            f'--trainval: {path} does not exist.',
+            fix='run tools/prepare_data.py again (it writes meta/trainval.txt '
+            'beside train.txt and val.txt).', path=path)
+    node['ann_file'] = ann_file
+    return cfg
+
+
 def kfold_configs(cfg: Config, num_splits: int,
                   seed: Optional[int] = 0) -> List[Config]:
     """One config per fold.

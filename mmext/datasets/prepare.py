@@ -200,13 +200,32 @@ def prepare_folder(src: str, out: str, val_ratio: float = 0.2, seed: int = 0,
         'source': src, 'split': f'stratified val_ratio={val_ratio} seed={seed}'})
 
 
-def _summarize(out: str, prefix: str, info: dict) -> dict:
-    """Load the written splits back (with all checks) and count them."""
-    classes = osp.join(out, 'meta', 'classes.txt')
+def _write_trainval(out: str) -> None:
+    """``meta/trainval.txt``: train then val, for k-fold and final models.
+
+    k-fold cross-validation over all labelled images
+    (``tools/kfold.py --trainval``) and a final model trained on every
+    labelled image (``train_dataloader.dataset.ann_file=meta/trainval.txt``)
+    read it.
+    """
+    meta = osp.join(out, 'meta')
+    lines = []
     for split in ('train', 'val'):
+        with open(osp.join(meta, f'{split}.txt'), encoding='utf-8') as f:
+            lines += [line.rstrip('\n') for line in f if line.strip()]
+    with atomic_write(osp.join(meta, 'trainval.txt'), 'w',
+                      encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+def _summarize(out: str, prefix: str, info: dict) -> dict:
+    """Write trainval.txt, load the splits back (all checks), count them."""
+    _write_trainval(out)
+    classes = osp.join(out, 'meta', 'classes.txt')
+    for split in ('train', 'val', 'trainval'):
         ds = GarbageDataset(data_root=out, ann_file=f'meta/{split}.txt',
                             data_prefix=prefix, classes=classes,
-                            test_mode=split == 'val', lazy_init=False)
+                            test_mode=split != 'train', lazy_init=False)
         info[split] = len(ds)
     info['classes'] = len(read_class_names(classes))
     info['out'] = out
