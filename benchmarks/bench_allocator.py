@@ -10,8 +10,10 @@ per step, each as a ratio to glibc's default malloc measured in the same run:
 - ``tunables``: the same thresholds as ``GLIBC_TUNABLES`` set before start;
 - ``jemalloc`` / ``tcmalloc``: ``LD_PRELOAD`` of Debian's libjemalloc2 /
   libtcmalloc-minimal4 (skipped when not installed);
-- ``mallopt+cl``, ``mallopt+cl+bf16``: channels-last and bf16 autocast on
-  top (bf16 is only fast on CPUs with AVX512-BF16 or AMX).
+- ``mallopt+cl``, ``mallopt+cl+bf16``, ``mallopt+cl+compile``:
+  channels-last, bf16 autocast (only fast on CPUs with AVX512-BF16 or AMX)
+  and ``torch.compile`` of the backbone on top. The two warm-up steps, which
+  include compilation, are reported separately.
 
     python benchmarks/bench_allocator.py [--steps 5] [--batch 32] [--size 224]
 """
@@ -37,7 +39,7 @@ import torch
 import mmext  # noqa: F401  (malloc tuning unless MMEXT_MALLOC_TUNING=0)
 from mmext.allocator import malloc_state
 from mmpretrain.registry import MODELS
-steps, batch, size, threads, cl, bf16 = json.loads(sys.argv[1])
+steps, batch, size, threads, cl, bf16, compiled = json.loads(sys.argv[1])
 torch.manual_seed(0)
 torch.set_num_threads(threads)
 model = MODELS.build(dict(
@@ -51,6 +53,8 @@ y = torch.randint(0, 6, (batch,))
 if cl:
     model = model.to(memory_format=torch.channels_last)
     x = x.contiguous(memory_format=torch.channels_last)
+if compiled:
+    model.backbone = torch.compile(model.backbone)
 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -63,8 +67,10 @@ def step():
     loss.backward()
     opt.step()
 
+w0 = time.perf_counter()
 for _ in range(2):
     step()
+warm = time.perf_counter() - w0
 r0 = resource.getrusage(resource.RUSAGE_SELF)
 t0 = time.perf_counter()
 for _ in range(steps):
@@ -75,7 +81,7 @@ print('RESULT ' + json.dumps(dict(
     s=(t1 - t0) / steps, faults=(r1.ru_minflt - r0.ru_minflt) / steps,
     user=(r1.ru_utime - r0.ru_utime) / steps,
     sys=(r1.ru_stime - r0.ru_stime) / steps,
-    malloc=malloc_state()['applied'])))
+    warmup=warm, malloc=malloc_state()['applied'])))
 '''
 
 
@@ -105,7 +111,7 @@ def run_setting(name: str, args) -> dict:
             return {'skipped': f'{PRELOADS[base]} not installed'}
         env['LD_PRELOAD'] = str(PRELOADS[base])
     params = [args.steps, args.batch, args.size, args.threads,
-              '+cl' in name, '+bf16' in name]
+              '+cl' in name, '+bf16' in name, '+compile' in name]
     out = subprocess.run([sys.executable, '-c', CHILD, json.dumps(params)],
                          env=env, capture_output=True, text=True)
     for line in out.stdout.splitlines():
@@ -128,19 +134,20 @@ def main() -> None:
     print(f'MobileNetV2 train step, batch {args.batch}, {args.size}px, '
           f'{args.threads} threads, {args.steps} steps after 2 warm-up')
     print('| setting | s/step | speed-up vs default | minor faults/step '
-          '| user s/step | sys s/step |')
-    print('|---|---|---|---|---|---|', flush=True)
+          '| user s/step | sys s/step | 2 warm-up steps s |')
+    print('|---|---|---|---|---|---|---|', flush=True)
     ref = {}
     for name in args.settings:
         r = run_setting(name, args)
         if name == 'default':
             ref = r
         if 'skipped' in r:
-            print(f'| {name} | skipped: {r["skipped"]} | | | | |')
+            print(f'| {name} | skipped: {r["skipped"]} | | | | | |')
             continue
         ratio = (f'{ref["s"] / r["s"]:.2f}x' if 's' in ref else 'n/a')
         print(f'| {name} | {r["s"]:.3f} | {ratio} | {r["faults"]:,.0f} | '
-              f'{r["user"]:.2f} | {r["sys"]:.2f} |', flush=True)
+              f'{r["user"]:.2f} | {r["sys"]:.2f} | {r["warmup"]:.1f} |',
+              flush=True)
 
 
 if __name__ == '__main__':

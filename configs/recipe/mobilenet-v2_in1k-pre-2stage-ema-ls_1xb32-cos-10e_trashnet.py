@@ -33,7 +33,6 @@ val_dataloader = dict(num_workers=2)
 test_dataloader = val_dataloader
 
 custom_hooks = _base_.custom_hooks + [
-    dict(type='ChannelsLastHook'),
     dict(type='UnfreezeHook', unfreeze_epoch=1, frozen_stages=-1, lr_mult=0.5,
          norm_eval=False),
     # ~100-iteration averaging window (56 iterations per epoch)

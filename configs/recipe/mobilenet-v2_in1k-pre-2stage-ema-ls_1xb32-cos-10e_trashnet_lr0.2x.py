@@ -3,10 +3,8 @@
 # when the backbone starts to learn. Everything else equal.
 _base_ = './mobilenet-v2_in1k-pre-2stage-ema-ls_1xb32-cos-10e_trashnet.py'
 
+# change one argument of the base recipe's UnfreezeHook
 custom_hooks = [
-    dict(type='BadImageReportHook'),
-    dict(type='ChannelsLastHook'),
-    dict(type='UnfreezeHook', unfreeze_epoch=1, frozen_stages=-1, lr_mult=0.2,
-         norm_eval=False),
-    dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
+    dict(hook, lr_mult=0.2) if hook['type'] == 'UnfreezeHook' else hook
+    for hook in _base_.custom_hooks
 ]

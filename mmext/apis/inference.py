@@ -73,6 +73,10 @@ class Predictor:
         self.inferencer = ImageClassificationInferencer(
             cfg, pretrained=checkpoint, device=device)
         check_checkpoint_matches(self.inferencer.model, checkpoint, cfg)
+        if any(h.get('type') == 'ChannelsLastHook'
+               for h in cfg.get('custom_hooks') or []):
+            from ..engine.hooks.channels_last import apply_channels_last
+            apply_channels_last(self.inferencer.model)  # as tools/test.py
         meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
         self.classes = self.inferencer.classes or meta.get('classes')
         self.bins = meta.get('bins')
