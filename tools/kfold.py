@@ -1,6 +1,7 @@
 # k-fold cross-validation: train K folds of a config's training set and
 # report each fold's validation top-1 with mean +- std:
-#   python tools/kfold.py configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
+#   python tools/kfold.py \
+#       configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
 #       --folds 5 [--seeds 0 1] [--split-seed 0]
 # Work dirs: work_dirs/<config name>/fold_i (several seeds: seed<s>/fold_i);
 # the table goes to <work dir>/kfold.md and kfold.json.

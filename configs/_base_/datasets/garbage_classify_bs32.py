@@ -1,7 +1,8 @@
 # Huawei Cloud 2019 garbage_classify: 40 classes named "<bin>/<item>"
 # (garbage_classify_rule.json). The data comes as one folder; make the
 # deterministic stratified split with:
-#   python tools/prepare_data.py garbage_classify --src /path/to/garbage_classify
+#   python tools/prepare_data.py garbage_classify \
+#       --src /path/to/garbage_classify
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32.py'
 
 dataset_type = 'GarbageDataset'

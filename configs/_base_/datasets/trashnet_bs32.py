@@ -1,5 +1,6 @@
 # TrashNet (Thung & Yang 2016): 6 classes, official train/val split lists.
-# Lay it out with: python tools/prepare_data.py trashnet --src ../shared/data/trashnet
+# Lay it out with:
+#   python tools/prepare_data.py trashnet --src ../shared/data/trashnet
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32.py'
 
 dataset_type = 'GarbageDataset'
