@@ -77,6 +77,8 @@ def test_kfold_refuses_bad_input(list_set, tmp_path):
         kfold_configs(cfg, 1)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
     cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
     work = tmp_path / 'kfold'

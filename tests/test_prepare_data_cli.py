@@ -3,9 +3,13 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_prepare_data_help_has_description():
     """The module docstring is the parser's description (it was ``None``)."""
     out = subprocess.run(
