@@ -31,8 +31,7 @@ def doc_files() -> List[str]:
     return sorted(found)
 
 
-def strip_code(text: str,
-               blank_inline: bool = True) -> List[Tuple[int, str]]:
+def strip_code(text: str, blank_inline: bool = True) -> List[Tuple[int, str]]:
     """Lines outside fenced code blocks.
 
     Args:
@@ -125,8 +124,8 @@ def check_target(rel: str, target: str) -> str:
     Returns:
         An empty string for a good (or external) link, else the reason.
     """
-    if re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*:', target) or target.startswith(
-            '//'):
+    if re.match(r'^[a-zA-Z][a-zA-Z0-9+.-]*:',
+                target) or target.startswith('//'):
         return ''  # http(s), mailto: not checked (no network in tests)
     path, _, anchor = target.partition('#')
     path = unquote(path)
@@ -157,8 +156,10 @@ def test_the_checked_pages_exist():
 @pytest.mark.parametrize('page', doc_files())
 def test_relative_links_resolve(page):
     """Every relative link or image of the page exists, anchors included."""
-    broken = [f'{page}:{no}: {why}' for no, target in links(page)
-              if (why := check_target(page, target))]
+    broken = [
+        f'{page}:{no}: {why}' for no, target in links(page)
+        if (why := check_target(page, target))
+    ]
     assert not broken, 'broken links:\n' + '\n'.join(broken)
 
 
@@ -176,5 +177,6 @@ def test_checker_catches_broken_links(tmp_path):
 
 def test_readme_links_the_docs_index():
     """The README sends readers to the documentation index."""
-    assert any(target.split('#')[0] == 'docs/index.md'
-               for _, target in links('README.md'))
+    assert any(
+        target.split('#')[0] == 'docs/index.md'
+        for _, target in links('README.md'))

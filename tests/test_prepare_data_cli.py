@@ -13,8 +13,12 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def test_prepare_data_help_has_description():
     """The module docstring is the parser's description (it was ``None``)."""
     out = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'prepare_data.py'), '--help'],
-        capture_output=True, text=True, cwd=REPO, timeout=300)
+        [sys.executable,
+         osp.join(REPO, 'tools', 'prepare_data.py'), '--help'],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300)
     assert out.returncode == 0, out.stderr
     assert 'Lay out a data set the way the configs expect.' in out.stdout
     # RawDescriptionHelpFormatter keeps the example lines as written

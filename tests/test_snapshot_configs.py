@@ -21,8 +21,9 @@ def _write(path, text):
 def _configs(root, lr='0.1'):
     _write(root / '_base_' / 'schedule.py',
            f'optim_wrapper = dict(optimizer=dict(type="SGD", lr={lr}))\n')
-    _write(root / 'a_1xb8_x.py',
-           "_base_ = './_base_/schedule.py'\ntrain_cfg = dict(max_epochs=3)\n")
+    _write(
+        root / 'a_1xb8_x.py',
+        "_base_ = './_base_/schedule.py'\ntrain_cfg = dict(max_epochs=3)\n")
     _write(root / 'family' / 'b_1xb8_x.py',
            "_base_ = '../a_1xb8_x.py'\ntrain_cfg = dict(max_epochs=5)\n")
     _write(root / 'family' / 'broken.py', "_base_ = './missing.py'\n")
@@ -33,8 +34,9 @@ def test_snapshot_resolves_inheritance_and_records_errors(tmp_path):
     tool = _tool()
     _configs(tmp_path / 'configs')
     texts = tool.write_snapshot(str(tmp_path / 'configs'), str(tmp_path / 's'))
-    assert sorted(texts) == ['a_1xb8_x.py', 'family/b_1xb8_x.py',
-                             'family/broken.py']  # no _base_ by default
+    assert sorted(texts) == [
+        'a_1xb8_x.py', 'family/b_1xb8_x.py', 'family/broken.py'
+    ]  # no _base_ by default
     b = (tmp_path / 's' / 'family' / 'b_1xb8_x.py').read_text()
     assert 'max_epochs=5' in b and 'lr=0.1' in b  # inherited through a
     assert texts['family/broken.py'].startswith('# ERROR')
@@ -50,17 +52,18 @@ def test_compare_finds_a_changed_resolved_config(tmp_path):
     _configs(tmp_path / 'same_cfg')
     _configs(tmp_path / 'new_cfg', lr='0.2')
     # a refactor that only moves text around resolves to the same configs
-    _write(tmp_path / 'same_cfg' / '_base_' / 'schedule.py',
-           'lr = 0.1\noptim_wrapper = dict(optimizer=dict(type="SGD"))\n'
-           'optim_wrapper["optimizer"]["lr"] = lr\ndel lr\n')
+    _write(
+        tmp_path / 'same_cfg' / '_base_' / 'schedule.py',
+        'lr = 0.1\noptim_wrapper = dict(optimizer=dict(type="SGD"))\n'
+        'optim_wrapper["optimizer"]["lr"] = lr\ndel lr\n')
     for name in ('old', 'same', 'new'):
-        tool.write_snapshot(str(tmp_path / f'{name}_cfg'),
-                            str(tmp_path / f'{name}_snap'))
-    same = tool.compare_snapshots(str(tmp_path / 'old_snap'),
-                                  str(tmp_path / 'same_snap'))
+        tool.write_snapshot(
+            str(tmp_path / f'{name}_cfg'), str(tmp_path / f'{name}_snap'))
+    same = tool.compare_snapshots(
+        str(tmp_path / 'old_snap'), str(tmp_path / 'same_snap'))
     assert same == dict(changed=[], only_old=[], only_new=[])
-    diff = tool.compare_snapshots(str(tmp_path / 'old_snap'),
-                                  str(tmp_path / 'new_snap'))
+    diff = tool.compare_snapshots(
+        str(tmp_path / 'old_snap'), str(tmp_path / 'new_snap'))
     assert diff['changed'] == ['a_1xb8_x.py', 'family/b_1xb8_x.py']
     assert tool.main([
         str(tmp_path / 'again'), '--configs-dir',
@@ -87,5 +90,5 @@ def test_removed_and_added_configs_are_reported(tmp_path):
     tool.write_snapshot(str(tmp_path / 'old_cfg'), str(tmp_path / 'o'))
     tool.write_snapshot(str(tmp_path / 'new_cfg'), str(tmp_path / 'n'))
     diff = tool.compare_snapshots(str(tmp_path / 'o'), str(tmp_path / 'n'))
-    assert diff == dict(changed=[], only_old=['a_1xb8_x.py'],
-                        only_new=['a_1xb8_y.py'])
+    assert diff == dict(
+        changed=[], only_old=['a_1xb8_x.py'], only_new=['a_1xb8_y.py'])

@@ -36,9 +36,9 @@ def find_configs(root: str, include_bases: bool = False) -> List[str]:
     """
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames
-                             if d != '__pycache__' and (include_bases
-                                                        or d != '_base_'))
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d != '__pycache__' and (include_bases or d != '_base_'))
         for name in filenames:
             if name.endswith('.py'):
                 rel = osp.relpath(osp.join(dirpath, name), root)
@@ -68,7 +68,8 @@ def resolve_config(path: str, root: Optional[str] = None) -> str:
         return f'# ERROR {type(exc).__name__}: {message}\n'
 
 
-def write_snapshot(configs_dir: str, out_dir: str,
+def write_snapshot(configs_dir: str,
+                   out_dir: str,
                    include_bases: bool = False) -> Dict[str, str]:
     """Write the resolved text of every config under ``configs_dir``.
 
@@ -107,7 +108,8 @@ def compare_snapshots(old_dir: str, new_dir: str) -> Dict[str, List[str]]:
     def files(root: str) -> set:
         return {
             osp.relpath(osp.join(d, n), root).replace(os.sep, '/')
-            for d, _, names in os.walk(root) for n in names
+            for d, _, names in os.walk(root)
+            for n in names
         }
 
     old, new = files(old_dir), files(new_dir)
@@ -176,8 +178,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         for rel in diff[key]:
             print(f'{title}: {rel}')
     same = not any(diff.values())
-    print('identical' if same else
-          f'different: see diff -r {args.compare} {args.out_dir}')
+    print('identical'
+          if same else f'different: see diff -r {args.compare} {args.out_dir}')
     return 0 if same else 1
 
 
