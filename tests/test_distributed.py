@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CLASSES = ['glass', 'paper', 'cardboard', 'plastic', 'metal', 'trash']
@@ -95,6 +96,8 @@ def run(cmd, **env):
     return proc
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_two_process_train_and_test_match_single_process(tmp_path):
     make_data(tmp_path / 'data')
     config = tmp_path / 'tiny_dist.py'

@@ -64,6 +64,8 @@ def trained(tmp_path_factory):
     return cfg, work, root
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_resume_continues_without_repeating_epochs(trained):
     cfg, work, _ = trained
     assert (work / 'epoch_3.pth').is_file()
@@ -73,6 +75,8 @@ def test_resume_continues_without_repeating_epochs(trained):
     assert ck['meta']['epoch'] == 3
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_test_writes_csv_one_row_per_image(trained, tmp_path):
     cfg, work, root = trained
     out = tmp_path / 'preds.csv'
@@ -91,6 +95,8 @@ def test_test_writes_csv_one_row_per_image(trained, tmp_path):
     assert (df.pred_label == df.gt_label).mean() * 100 == pytest.approx(top1, abs=1e-3)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_unlabeled_test_folder_and_pickle(trained, tmp_path):
     cfg, work, root = trained
     test_dir = tmp_path / 'test_data'
@@ -106,6 +112,8 @@ def test_unlabeled_test_folder_and_pickle(trained, tmp_path):
     assert 'gt_label' not in df.columns
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_inference_api_matches_test_tool(trained, tmp_path):
     """Same image, same scores through test.py and the inferencer."""
     from mmpretrain.apis import ImageClassificationInferencer
@@ -129,6 +137,8 @@ def test_inference_api_matches_test_tool(trained, tmp_path):
     assert scores[row.top3_label] == pytest.approx(row.top3_score, abs=1e-5)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_preprocessing_is_rgb_and_imagenet_normalised(trained, tmp_path):
     """The config's test pipeline + preprocessor turn pure red into channel 0."""
     from mmengine.config import Config
@@ -149,6 +159,8 @@ def test_preprocessing_is_rgb_and_imagenet_normalised(trained, tmp_path):
     np.testing.assert_allclose(x[0, :, 16, 16].numpy(), expected, rtol=1e-5)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_tools_fail_with_one_paragraph(trained, tmp_path):
     cfg, work, _ = trained
     p = run_tool('tools/test.py', cfg, work / 'epoch_3.pth', '--out',

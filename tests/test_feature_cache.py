@@ -192,6 +192,7 @@ def test_other_backbone_config_is_refused(setup):
                     header['weights_hash'])
 
 
+@pytest.mark.slow
 def test_trained_head_gives_same_logits_in_full_model(setup):
     """Train on features; the checkpoint in a plain ImageClassifier on images
     reproduces the head's logits on the cached features.

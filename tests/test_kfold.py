@@ -101,6 +101,8 @@ def test_trainval_folds_cover_train_and_val(list_set, tmp_path):
         for ln in lines)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
     cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
     work = tmp_path / 'kfold'

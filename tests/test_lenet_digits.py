@@ -70,6 +70,7 @@ def trained(tmp_path_factory):
     return cfg, Path(cfg.work_dir), metrics
 
 
+@pytest.mark.slow
 def test_digits_config_trains_above_95_percent(trained):
     cfg, work_dir, metrics = trained
     assert metrics['accuracy/top1'] > 95.0
@@ -79,6 +80,7 @@ def test_digits_config_trains_above_95_percent(trained):
         assert (work_dir / f'epoch_{epoch}.pth').is_file()
 
 
+@pytest.mark.slow
 def test_prediction_grid_colours_right_and_wrong(trained, tmp_path):
     cfg, work_dir, _ = trained
     tool = load_vis_tool()

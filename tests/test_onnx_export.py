@@ -45,6 +45,7 @@ def trained(tmp_path_factory):
     return ckpt, [str(p) for p in images], classes
 
 
+@pytest.mark.slow
 def test_export_matches_pytorch(trained, capsys):
     import onnx
     from mmext.deploy.cli import export_parser, run_export
@@ -105,6 +106,8 @@ def test_variable_size_pipeline_is_refused(tmp_path):
     assert prepare_images(cfg, paths).shape == (2, 32, 32, 3)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is visible')
 def test_amp_without_gpu_gives_clear_message(tmp_path):
     env = dict(os.environ)

@@ -55,6 +55,7 @@ def tiny_run(tmp_path_factory):
                 tmp=tmp)
 
 
+@pytest.mark.slow
 def test_predict_matches_test_csv(tiny_run):
     from mmext.apis.cli import run_test, test_parser
     from mmext.apis.inference import Predictor

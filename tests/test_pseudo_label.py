@@ -84,6 +84,8 @@ def test_threshold_is_inclusive_and_exact(tmp_path):
     assert got['lines'] == ['img_0.jpg 0'] and got['in_train'] == 2
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_tool_excludes_training_images_and_copies(setup, monkeypatch,
                                                   capsys):
     tool = osp.join(REPO, 'tools', 'pseudo_label.py')
@@ -115,6 +117,7 @@ def test_tool_excludes_training_images_and_copies(setup, monkeypatch,
         f'extra/new_{i}.jpg' for i in range(3)]
 
 
+@pytest.mark.slow
 def test_real_scores_split_at_the_threshold(setup, tmp_path):
     from mmext.apis.inference import Predictor, list_images
     from mmext.apis.pseudo_label import pseudo_label
@@ -134,6 +137,7 @@ def test_real_scores_split_at_the_threshold(setup, tmp_path):
         s < thr for s in scores.values())
 
 
+@pytest.mark.slow
 def test_recipe_config_trains_on_labels_plus_pseudo_labels(setup):
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import DATASETS

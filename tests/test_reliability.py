@@ -127,6 +127,8 @@ train_cfg = dict(max_epochs=3)
 """
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
     """Kill -9 mid-epoch, --resume, and end where an uninterrupted run ends."""
     root = tmp_path / 'data'

@@ -1,8 +1,10 @@
 # k-fold cross-validation: train K folds of a config's training set and
 # report each fold's validation top-1 with mean +- std:
-#   python tools/kfold.py configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
+#   python tools/kfold.py \
+#       configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
 #       --folds 5 [--trainval] [--seeds 0 1] [--split-seed 0]
-# --trainval: folds over train + val (meta/trainval.txt, from prepare_data.py).
+# --trainval: folds over train + val (meta/trainval.txt, from
+# tools/prepare_data.py).
 # Work dirs: work_dirs/<config name>/fold_i (several seeds: seed<s>/fold_i);
 # the table goes to <work dir>/kfold.md and kfold.json.
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).

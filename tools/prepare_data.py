@@ -1,9 +1,18 @@
-# Lay out a data set for the configs:
-#   python tools/prepare_data.py trashnet --src ../shared/data/trashnet   (offline)
-#   python tools/prepare_data.py trashnet                                 (download)
-#   python tools/prepare_data.py garbage_classify --src /path/garbage_classify
-#   python tools/prepare_data.py folder --src /path/my_classes --out data/my_set
-#   python tools/prepare_data.py garbage_26x100 --src /path/garbage_26x100
+"""Lay out a data set the way the configs expect.
+
+examples:
+  offline, from a local copy (folder or zip):
+    python tools/prepare_data.py trashnet --src ../shared/data/trashnet
+  download TrashNet:
+    python tools/prepare_data.py trashnet
+  the Huawei Cloud 2019 set (40 classes):
+    python tools/prepare_data.py garbage_classify --src /path/garbage_classify
+  your own folder-per-class data set:
+    python tools/prepare_data.py folder --src /path/my_classes \\
+        --out data/my_set
+  the MindSpore course set (26 classes, its own train/val split):
+    python tools/prepare_data.py garbage_26x100 --src /path/garbage_26x100
+"""
 import argparse
 import os.path as osp
 import sys
@@ -15,7 +24,9 @@ from mmext.errors import friendly_main  # noqa: E402
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='dataset', required=True)
     t = sub.add_parser('trashnet', help='TrashNet (6 classes)')
     t.add_argument('--src', help='local copy (folder or zip); default: download')

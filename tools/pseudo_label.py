@@ -1,7 +1,8 @@
 # Pseudo-labelling: predict an unlabeled folder and write the confident
 # predictions as a label list that a config can add to training:
 #   python tools/pseudo_label.py CONFIG CKPT data/unlabeled --thr 0.9 \
-#       --out data/trashnet/meta/pseudo.txt [--exclude data/trashnet/meta/val.txt]
+#       --out data/trashnet/meta/pseudo.txt \
+#       [--exclude data/trashnet/meta/val.txt]
 # Images of the config's training set (and of --exclude lists) are never
 # written, also not as copies under another name. See
 # configs/recipe/*_pseudo.py for training with the list.

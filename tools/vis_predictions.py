@@ -1,6 +1,7 @@
 # Show a grid of a few test predictions, each titled "pred / true" in green
 # (right) or red (wrong), as the course reports do after LeNet-5:
-#   python tools/vis_predictions.py configs/lenet/lenet5_1xb16-sgd-10e_digits.py \
+#   python tools/vis_predictions.py \
+#       configs/lenet/lenet5_1xb16-sgd-10e_digits.py \
 #       work_dirs/lenet5/epoch_10.pth --out work_dirs/lenet5/predictions.png
 import argparse
 import os.path as osp

@@ -1,4 +1,5 @@
-# The main job (configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py)
+# The main job
+# (configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py)
 # trained on cached features: the frozen MobileNetV2 runs ONCE over train/val
 #   python tools/extract_features.py configs/fastft/<this file>
 # and then every epoch trains the same linear head (same loss, optimizer,

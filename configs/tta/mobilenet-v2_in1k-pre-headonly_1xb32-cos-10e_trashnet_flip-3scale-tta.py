@@ -4,7 +4,7 @@
 # (as is, mirrored) = 6 views per image; AverageClsScoreTTA averages their
 # softmax scores. Costs 6 forward passes per image.
 #
-#   python tools/test.py configs/tta/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_flip-3scale-tta.py \
+#   python tools/test.py configs/tta/<this file> \
 #       work_dirs/main/epoch_10.pth --tta --out preds_tta.csv
 #
 # Without --tta this config tests exactly like the main one.

@@ -1,7 +1,9 @@
 # Average checkpoints of one model ("model soup") into a normal checkpoint:
 #   python tools/model_converters/average_checkpoints.py \
-#       --work-dir work_dirs/my_run --last 3 --out work_dirs/my_run/soup_last3.pth
-#   python tools/model_converters/average_checkpoints.py a.pth b.pth --out soup.pth
+#       --work-dir work_dirs/my_run --last 3 \
+#       --out work_dirs/my_run/soup_last3.pth
+#   python tools/model_converters/average_checkpoints.py a.pth b.pth \
+#       --out soup.pth
 # then: python tools/test.py CONFIG soup.pth --out preds.csv
 # Logic lives in mmext.apis.soup.
 import argparse

@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmext.converters import (ARCHS, LAYOUTS, compare_features,  # noqa: E402
+from mmext.converters import (ARCHS, LAYOUTS, compare_features,
                               convert_checkpoint, detect_layout,
                               load_state_dict)
 from mmext.errors import CheckpointError, friendly_main  # noqa: E402

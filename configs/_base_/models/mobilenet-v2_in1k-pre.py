@@ -1,5 +1,6 @@
 # MobileNetV2 (width 1.0) starting from OpenMMLab's ImageNet-1k checkpoint.
-# Offline: --cfg-options model.backbone.init_cfg.checkpoint=/path/to/weights.pth
+# Offline:
+#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/weights.pth
 _base_ = 'mmpretrain::_base_/models/mobilenet_v2_1x.py'
 
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/mobilenet_v2/mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth'  # noqa
