@@ -9,12 +9,15 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from torch.utils.data import DataLoader, Dataset
 
 import mmext  # noqa: F401
 from mmext.allocator import OPT_OUT_ENV, large_block_faults, malloc_state
+
+REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith('linux') or platform.libc_ver()[0] != 'glibc',
@@ -91,3 +94,35 @@ def test_user_tunables_are_kept(monkeypatch):
     assert 'glibc.foo=2' in parts
     assert f'glibc.malloc.mmap_threshold={allocator.MMAP_THRESHOLD}' in parts
     assert sum(p.startswith('glibc.malloc.trim_threshold') for p in parts) == 1
+
+
+TOOLS = sorted(p for p in (REPO / 'tools').rglob('*.py'))
+
+
+@pytest.mark.parametrize('tool', TOOLS, ids=lambda p: p.name)
+def test_every_tool_imports_mmext_before_its_work(tool):
+    """Every entry point imports mmext at module level (so the malloc
+    tuning is on before any tensor is made; the shell launchers run these
+    scripts)."""
+    import ast
+    tree = ast.parse(tool.read_text(encoding='utf-8'))
+    top = [n for n in tree.body if isinstance(n, (ast.Import,
+                                                  ast.ImportFrom))]
+    names = [a.name for n in top if isinstance(n, ast.Import)
+             for a in n.names]
+    names += [n.module or '' for n in top if isinstance(n, ast.ImportFrom)]
+    assert any(n == 'mmext' or n.startswith('mmext.') for n in names), (
+        f'{tool} does not import mmext at module level')
+
+
+def test_train_tool_process_has_it(tmp_path):
+    """The real tools/train.py process (what the launchers start)."""
+    code = ('import runpy, sys; sys.argv = [{tool!r}, "--help"]\n'
+            'try:\n    runpy.run_path({tool!r}, run_name="__main__")\n'
+            'except SystemExit:\n    pass\n'
+            'm = sys.modules.get("mmext.allocator")\n'
+            'print(bool(m and m.malloc_state()["applied"]), '
+            'm.large_block_faults() if m else 1)')
+    out = _child(code.format(tool=str(REPO / 'tools' / 'train.py')),
+                 GLIBC_TUNABLES='')
+    assert out[-2] == 'True' and float(out[-1]) < 0.5
