@@ -4,7 +4,7 @@
 # head's rate with BatchNorm adapting (the stem and stages 1-4, where most
 # of the compute of a backward pass lies, stay frozen); label smoothing, an
 # EMA of the weights (validated and saved in place of the raw weights),
-# channels-last (default runtime). Trained on 160 px crops, tested on the
+# channels-last. Trained on 160 px crops, tested on the
 # dataset base's 224 px centre crop. 5-fold estimate and wall time:
 # configs/README.md and benchmarks/RESULTS.md. Faster alternatives: the
 # head-only config beside it and configs/fastft/ (cached features).
@@ -17,17 +17,19 @@ _base_ = [
 
 model = dict(
     backbone=dict(frozen_stages=4, norm_eval=True),  # stage 2: norm_eval off
-    head=dict(num_classes=6, topk=(1, ),
-              loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                        mode='original')),
+    head=dict(
+        num_classes=6,
+        topk=(1, ),
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
 )
 
 optim_wrapper = dict(
     optimizer=dict(lr=0.01, weight_decay=1e-4),
     # one parameter group per backbone tensor, at rate 0 until UnfreezeHook
     # gives the unfrozen ones 0.5x the head's rate
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.,
-                                                     decay_mult=0.)}),
+    paramwise_cfg=dict(
+        custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}),
 )
 
 train_pipeline = [
@@ -41,6 +43,7 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 custom_hooks = _base_.custom_hooks + [
+    dict(type='ChannelsLastHook'),  # 1.4x faster on a CPU
     dict(type='UnfreezeHook', unfreeze_epoch=1, frozen_stages=4, lr_mult=0.5,
          norm_eval=False),
     # ~100-iteration averaging window (56 iterations per epoch)

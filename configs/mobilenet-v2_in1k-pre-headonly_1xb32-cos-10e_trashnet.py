@@ -16,7 +16,12 @@ model = dict(
 optim_wrapper = dict(
     optimizer=dict(lr=0.05, weight_decay=1e-4),
     # ... and never update the last 1x1 conv: only the head learns.
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}),
+    paramwise_cfg=dict(
+        custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}),
 )
 
 train_cfg = dict(max_epochs=10)
+
+# MobileNetV2 runs 1.4x faster in channels-last on a CPU (ResNet-50 does
+# not: benchmarks/RESULTS.md); checkpoints stay ordinary
+custom_hooks = _base_.custom_hooks + [dict(type='ChannelsLastHook')]

@@ -9,17 +9,15 @@ default_hooks = dict(
     # keep the last 3 epochs and the best one by the first val metric
     # checkpoints are written atomically (a kill mid-write keeps the old file)
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto',
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best='auto',
         backend_args=dict(backend='atomic_local')),
 )
 
-custom_hooks = [
-    # unreadable images skipped during an epoch are counted in the log
-    dict(type='BadImageReportHook'),
-    # NHWC convolutions: faster on CPUs (oneDNN) and GPU tensor cores
-    # (benchmarks/RESULTS.md); checkpoints stay ordinary
-    dict(type='ChannelsLastHook'),
-]
+# unreadable images skipped during an epoch are counted in the log
+custom_hooks = [dict(type='BadImageReportHook')]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

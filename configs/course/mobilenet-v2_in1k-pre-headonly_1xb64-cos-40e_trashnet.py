@@ -24,3 +24,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))
+
+# MobileNetV2 runs 1.4x faster in channels-last on a CPU (ResNet-50 does
+# not: benchmarks/RESULTS.md); checkpoints stay ordinary
+custom_hooks = _base_.custom_hooks + [dict(type='ChannelsLastHook')]
