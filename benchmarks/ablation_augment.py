@@ -121,17 +121,23 @@ def run_one(row: str, seed: int, args: argparse.Namespace) -> Dict:
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val()
-    return dict(row=row, seed=seed, top1=float(metrics['accuracy/top1']),
-                seconds=round(time.time() - start, 1), epochs=args.epochs,
-                size=args.size)
+    return dict(
+        row=row,
+        seed=seed,
+        top1=float(metrics['accuracy/top1']),
+        seconds=round(time.time() - start, 1),
+        epochs=args.epochs,
+        size=args.size)
 
 
 def load_runs(path: Path) -> List[Dict]:
     """Records of the runs finished so far."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text().splitlines()
+        if line.strip()
+    ]
 
 
 def table(runs: List[Dict], rows: List[str]) -> str:
@@ -141,8 +147,10 @@ def table(runs: List[Dict], rows: List[str]) -> str:
         by_row.setdefault(r['row'], []).append(r)
     base = by_row.get('baseline')
     base_mean = statistics.mean(r['top1'] for r in base) if base else None
-    lines = ['| row | seeds | val top-1 mean | min - max | vs baseline | '
-             'min/run |', '|---|---|---|---|---|---|']
+    lines = [
+        '| row | seeds | val top-1 mean | min - max | vs baseline | '
+        'min/run |', '|---|---|---|---|---|---|'
+    ]
     for row in rows:
         rs = sorted(by_row.get(row, []), key=lambda r: r['seed'])
         if not rs:
@@ -162,25 +170,36 @@ def table(runs: List[Dict], rows: List[str]) -> str:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--rows', nargs='+', default=FAMILY,
-                        choices=list(ROWS), help='rows to run (default: the '
-                        'family baseline, +RandAugment, +SamplePairing, '
-                        '+Mixup, +CutMix)')
+    parser.add_argument(
+        '--rows',
+        nargs='+',
+        default=FAMILY,
+        choices=list(ROWS),
+        help='rows to run (default: the '
+        'family baseline, +RandAugment, +SamplePairing, '
+        '+Mixup, +CutMix)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     parser.add_argument('--epochs', type=int, default=3)
-    parser.add_argument('--size', type=int, default=64,
-                        help='train/test crop size')
-    parser.add_argument('--data-root', type=Path,
-                        default=SHARED / 'data' / 'trashnet-150px')
     parser.add_argument(
-        '--weights', type=Path,
-        default=SHARED / 'weights' / 'mobilenet-v2_imagenet-backbone_mmpretrain.pth')
+        '--size', type=int, default=64, help='train/test crop size')
+    parser.add_argument(
+        '--data-root', type=Path, default=SHARED / 'data' / 'trashnet-150px')
+    parser.add_argument(
+        '--weights',
+        type=Path,
+        default=SHARED / 'weights' /
+        'mobilenet-v2_imagenet-backbone_mmpretrain.pth')
     parser.add_argument('--work-dir', default='work_dirs/ablation_augment')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads (1 is fastest on a busy 2-core '
-                        'machine; run one process per seed in parallel)')
-    parser.add_argument('--table-only', action='store_true',
-                        help='print the table of the finished runs and exit')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads (1 is fastest on a busy 2-core '
+        'machine; run one process per seed in parallel)')
+    parser.add_argument(
+        '--table-only',
+        action='store_true',
+        help='print the table of the finished runs and exit')
     return parser.parse_args(argv)
 
 
@@ -206,8 +225,10 @@ def main(argv=None) -> None:
                 with open(log, 'a') as f:
                     f.write(json.dumps(record) + '\n')
                 print(json.dumps(record), flush=True)
-    runs = [r for r in load_runs(log)
-            if r['epochs'] == args.epochs and r['size'] == args.size]
+    runs = [
+        r for r in load_runs(log)
+        if r['epochs'] == args.epochs and r['size'] == args.size
+    ]
     print(f'\nval top-1 (%), TrashNet official val split (328 images), '
           f'{args.epochs} epochs at {args.size}px, seeds {args.seeds}:')
     print(table(runs, args.rows))

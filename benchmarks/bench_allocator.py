@@ -95,8 +95,8 @@ def run_setting(name: str, args) -> dict:
     Returns:
         The child's measurements, or ``{'skipped': reason}``.
     """
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=str(
-        args.threads))
+    env = dict(
+        os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=str(args.threads))
     env.pop('GLIBC_TUNABLES', None)
     env.pop('LD_PRELOAD', None)
     base = name.split('+')[0]
@@ -110,10 +110,15 @@ def run_setting(name: str, args) -> dict:
         if not PRELOADS[base].exists():
             return {'skipped': f'{PRELOADS[base]} not installed'}
         env['LD_PRELOAD'] = str(PRELOADS[base])
-    params = [args.steps, args.batch, args.size, args.threads,
-              '+cl' in name, '+bf16' in name, '+compile' in name]
-    out = subprocess.run([sys.executable, '-c', CHILD, json.dumps(params)],
-                         env=env, capture_output=True, text=True)
+    params = [
+        args.steps, args.batch, args.size, args.threads, '+cl' in name, '+bf16'
+        in name, '+compile' in name
+    ]
+    out = subprocess.run([sys.executable, '-c', CHILD,
+                          json.dumps(params)],
+                         env=env,
+                         capture_output=True,
+                         text=True)
     for line in out.stdout.splitlines():
         if line.startswith('RESULT '):
             return json.loads(line[7:])
@@ -127,9 +132,13 @@ def main() -> None:
     parser.add_argument('--batch', type=int, default=32)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--settings', nargs='+', default=[
-        'default', 'mallopt', 'tunables', 'jemalloc', 'tcmalloc',
-        'mallopt+cl', 'mallopt+cl+bf16'])
+    parser.add_argument(
+        '--settings',
+        nargs='+',
+        default=[
+            'default', 'mallopt', 'tunables', 'jemalloc', 'tcmalloc',
+            'mallopt+cl', 'mallopt+cl+bf16'
+        ])
     args = parser.parse_args()
     print(f'MobileNetV2 train step, batch {args.batch}, {args.size}px, '
           f'{args.threads} threads, {args.steps} steps after 2 warm-up')
@@ -145,9 +154,10 @@ def main() -> None:
             print(f'| {name} | skipped: {r["skipped"]} | | | | | |')
             continue
         ratio = (f'{ref["s"] / r["s"]:.2f}x' if 's' in ref else 'n/a')
-        print(f'| {name} | {r["s"]:.3f} | {ratio} | {r["faults"]:,.0f} | '
-              f'{r["user"]:.2f} | {r["sys"]:.2f} | {r["warmup"]:.1f} |',
-              flush=True)
+        print(
+            f'| {name} | {r["s"]:.3f} | {ratio} | {r["faults"]:,.0f} | '
+            f'{r["user"]:.2f} | {r["sys"]:.2f} | {r["warmup"]:.1f} |',
+            flush=True)
 
 
 if __name__ == '__main__':

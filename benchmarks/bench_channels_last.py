@@ -7,7 +7,8 @@ step time of each and their ratio. ``ChannelsLastHook`` is the switch this
 measures. On a GPU add ``--amp`` for float16 autocast.
 
     python benchmarks/bench_channels_last.py \
-        configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py --size 160 --threads 1
+        configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py \
+        --size 160 --threads 1
 """
 import argparse
 import copy
@@ -28,19 +29,24 @@ def parse_args():
     parser.add_argument('config')
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--batch', type=int, default=32)
-    parser.add_argument('--steps', type=int, default=4,
-                        help='timed steps per format and round')
+    parser.add_argument(
+        '--steps',
+        type=int,
+        default=4,
+        help='timed steps per format and round')
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--threads', type=int, default=None)
-    parser.add_argument('--amp', action='store_true', help='float16 autocast (GPU)')
+    parser.add_argument(
+        '--amp', action='store_true', help='float16 autocast (GPU)')
     return parser.parse_args()
 
 
 def build_model(config: str) -> torch.nn.Module:
     """The config's model, trainable end to end, without pretrained weights."""
-    import mmext  # noqa: F401
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
+
+    import mmext  # noqa: F401
     cfg = Config.fromfile(config)
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.backbone.pop('init_cfg', None)
@@ -57,14 +63,18 @@ def main():
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     torch.manual_seed(0)
     base = build_model(args.config).to(device).train()
-    models = {'NCHW': base,
-              'channels_last': apply_channels_last(copy.deepcopy(base))}
+    models = {
+        'NCHW': base,
+        'channels_last': apply_channels_last(copy.deepcopy(base))
+    }
     num_classes = base.head.num_classes
     x = torch.randn(args.batch, 3, args.size, args.size, device=device)
     y = torch.randint(0, num_classes, (args.batch, ), device=device)
     times = {k: [] for k in models}
-    optims = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9)
-              for k, m in models.items()}
+    optims = {
+        k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9)
+        for k, m in models.items()
+    }
 
     def step(name):
         with torch.autocast(device, enabled=args.amp):
@@ -89,7 +99,8 @@ def main():
           f'{args.size}px, threads {torch.get_num_threads()}, amp {args.amp}')
     for name, t in med.items():
         print(f'{name:>14}: {t:.3f} s/step  {args.batch / t:.1f} img/s')
-    print(f'ratio NCHW / channels_last: {med["NCHW"] / med["channels_last"]:.2f}x')
+    print('ratio NCHW / channels_last: '
+          f'{med["NCHW"] / med["channels_last"]:.2f}x')
 
 
 if __name__ == '__main__':

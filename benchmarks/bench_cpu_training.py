@@ -20,7 +20,10 @@ on torch >= 2.6 to test its own checkpoints (see ../shared/STACK.md); that is
 set for the stock side only.
 
     python benchmarks/bench_cpu_training.py [--epochs 1] [--data data/trashnet]
-        [--weights ../shared/weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth]
+        [--weights PTH]
+
+``--weights`` defaults to
+../shared/weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth.
 """
 import argparse
 import glob
@@ -36,8 +39,9 @@ import tempfile
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-WEIGHTS = osp.join(osp.dirname(REPO), 'shared', 'weights',
-                   'mobilenet-v2_imagenet-backbone_mmpretrain.pth')
+WEIGHTS = osp.join(
+    osp.dirname(REPO), 'shared', 'weights',
+    'mobilenet-v2_imagenet-backbone_mmpretrain.pth')
 
 STOCK_CONFIG = '''
 _base_ = [
@@ -66,7 +70,7 @@ val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 train_cfg = dict(max_epochs={epochs}, val_interval={epochs})
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-5)
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval={epochs}))
 '''
@@ -90,7 +94,7 @@ optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
 train_cfg = dict(by_epoch=True, max_epochs={epochs}, val_interval={epochs})
 val_cfg = dict()
 test_cfg = dict()
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-5)
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval={epochs}, save_best=None))
 '''
@@ -99,8 +103,8 @@ default_hooks = dict(logger=dict(interval=10),
 def mmpretrain_tool(name: str) -> str:
     """Path of mmpretrain's own ``tools/<name>.py`` shipped in its wheel."""
     import mmpretrain
-    path = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools',
-                    f'{name}.py')
+    path = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', f'{name}.py')
     if not osp.isfile(path):
         sys.exit(f'{path} not found: is mmpretrain 1.2 installed?')
     return path
@@ -110,16 +114,18 @@ def run(cmd, env) -> dict:
     """Run a command; wall time and the CPU use of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        cmd, env=env, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f'{" ".join(cmd)} failed:\n{proc.stderr[-3000:]}')
-    return dict(wall=wall, user=after.ru_utime - before.ru_utime,
-                sys=after.ru_stime - before.ru_stime,
-                faults=after.ru_minflt - before.ru_minflt,
-                stdout=proc.stdout + proc.stderr)
+    return dict(
+        wall=wall,
+        user=after.ru_utime - before.ru_utime,
+        sys=after.ru_stime - before.ru_stime,
+        faults=after.ru_minflt - before.ru_minflt,
+        stdout=proc.stdout + proc.stderr)
 
 
 def iter_times(work_dir: str, mode: str = 'train') -> list:
@@ -162,9 +168,13 @@ def side(name: str, config: str, work: str, args, stock: bool) -> dict:
     test_iter = statistics.mean(test_times[1:] or test_times)
     return dict(
         ms_per_iter=1000 * statistics.mean(times[1:] or times),
-        train_wall=tr['wall'], train_user=tr['user'], train_sys=tr['sys'],
-        train_faults=tr['faults'], test_wall=te['wall'],
-        test_img_s=64 / test_iter, test_img_s_wall=n_val / te['wall'])
+        train_wall=tr['wall'],
+        train_user=tr['user'],
+        train_sys=tr['sys'],
+        train_faults=tr['faults'],
+        test_wall=te['wall'],
+        test_img_s=64 / test_iter,
+        test_img_s_wall=n_val / te['wall'])
 
 
 def main() -> None:
@@ -180,15 +190,20 @@ def main() -> None:
         sys.exit(f'{args.data} has no meta/train.txt: run tools/prepare_data.'
                  'py trashnet --src ../shared/data/trashnet first')
     work = args.keep or tempfile.mkdtemp(prefix='bench_cpu_')
-    fmt = dict(weights=osp.abspath(args.weights), data=args.data,
-               epochs=args.epochs, repo=REPO)
+    fmt = dict(
+        weights=osp.abspath(args.weights),
+        data=args.data,
+        epochs=args.epochs,
+        repo=REPO)
     configs = {}
     for name, text in (('stock', STOCK_CONFIG), ('project', PROJECT_CONFIG)):
         configs[name] = osp.join(work, f'{name}_cfg.py')
         with open(configs[name], 'w') as f:
             f.write(text.format(**fmt))
-    res = {n: side(n, configs[n], work, args, n == 'stock')
-           for n in ('stock', 'project')}
+    res = {
+        n: side(n, configs[n], work, args, n == 'stock')
+        for n in ('stock', 'project')
+    }
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     s, p = res['stock'], res['project']
@@ -198,14 +213,12 @@ def main() -> None:
           'stock |')
     print('|---|---|---|---|')
     rows = [('ms / training iteration (data incl.)', 'ms_per_iter', '.0f',
-             'speed'),
-            ('training wall s', 'train_wall', '.1f', 'speed'),
+             'speed'), ('training wall s', 'train_wall', '.1f', 'speed'),
             ('training user CPU s', 'train_user', '.1f', 'ratio'),
             ('training system CPU s', 'train_sys', '.1f', 'ratio'),
             ('training minor page faults', 'train_faults', ',.0f', 'ratio'),
             ('test images/s (test loop)', 'test_img_s', '.1f', 'inv'),
-            ('test images/s (whole command)', 'test_img_s_wall', '.1f',
-             'inv'),
+            ('test images/s (whole command)', 'test_img_s_wall', '.1f', 'inv'),
             ('test wall s', 'test_wall', '.1f', 'speed')]
     for label, key, f, kind in rows:
         if kind == 'speed':

@@ -6,7 +6,8 @@ order) of ImageNet MobileNetV2 for the same epochs on TrashNet twice:
 1. uncached: the stock image config
    (configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py), the
    frozen backbone runs on every image every epoch;
-2. cached: configs/fastft/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
+2. cached:
+   configs/fastft/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
    after a one-time extraction of the pooled features.
 
 Both use the same deterministic pipeline (ResizeEdge + CenterCrop) for
@@ -38,7 +39,8 @@ SHARED = osp.join(osp.dirname(ROOT), 'shared')
 
 
 class EpochTimer(Hook):
-    """Wall time of every training epoch (data loading included), last metrics."""
+    """Wall time of every training epoch (data loading included), last
+    metrics."""
 
     priority = 'VERY_LOW'
 
@@ -78,10 +80,13 @@ def image_source(cfg: Config, args, ann: str, test_mode: bool) -> dict:
         dict(type='CenterCrop', crop_size=args.crop),
         dict(type='PackInputs'),
     ]
-    ds = dict(cfg.val_dataloader.dataset if 'cache_file' not in
-              cfg.val_dataloader.dataset else cfg.val_dataloader.dataset.dataset)
-    ds.update(data_root=args.data_root, ann_file=ann, pipeline=pipeline,
-              test_mode=test_mode)
+    ds = dict(cfg.val_dataloader.dataset if 'cache_file' not in cfg.
+              val_dataloader.dataset else cfg.val_dataloader.dataset.dataset)
+    ds.update(
+        data_root=args.data_root,
+        ann_file=ann,
+        pipeline=pipeline,
+        test_mode=test_mode)
     return ds
 
 
@@ -96,18 +101,26 @@ def run(cfg: Config):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data-root',
-                        default=osp.join(SHARED, 'data/trashnet-150px'))
-    parser.add_argument('--weights', default=osp.join(
-        SHARED, 'weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth'))
-    parser.add_argument('--train-images', type=int, default=0,
-                        help='first N lines of meta/train.txt (0: all)')
+    parser.add_argument(
+        '--data-root', default=osp.join(SHARED, 'data/trashnet-150px'))
+    parser.add_argument(
+        '--weights',
+        default=osp.join(
+            SHARED, 'weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth'))
+    parser.add_argument(
+        '--train-images',
+        type=int,
+        default=0,
+        help='first N lines of meta/train.txt (0: all)')
     parser.add_argument('--epochs', type=int, default=3)
     parser.add_argument('--resize', type=int, default=128)
     parser.add_argument('--crop', type=int, default=112)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads; on a shared, oversubscribed CPU '
-                        '1 is far faster than 2 (OpenMP spin-waiting)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads; on a shared, oversubscribed CPU '
+        '1 is far faster than 2 (OpenMP spin-waiting)')
     args = parser.parse_args()
     import torch
     torch.set_num_threads(args.threads)
@@ -153,10 +166,10 @@ def main():
     print(f'data: {args.data_root}, {len(lines)} train / {n_val} val images, '
           f'{args.crop}px crops, {args.epochs} epochs, MobileNetV2 + linear '
           f'head, batch 32, {args.threads} torch thread(s)')
-    print('uncached train epochs (s): '
-          + ', '.join(f'{t:.2f}' for t in img_times))
-    print('cached   train epochs (s): '
-          + ', '.join(f'{t:.3f}' for t in feat_times))
+    print('uncached train epochs (s): ' + ', '.join(f'{t:.2f}'
+                                                    for t in img_times))
+    print('cached   train epochs (s): ' + ', '.join(f'{t:.3f}'
+                                                    for t in feat_times))
     print(f'per-epoch time: uncached {img_epoch:.2f} s, cached '
           f'{feat_epoch:.3f} s, ratio {img_epoch / feat_epoch:.1f}x')
     print(f'one-time extraction (train + val): {extract_s:.1f} s '

@@ -27,22 +27,27 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
-CONFIG = REPO / 'configs' / 'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'
+CONFIG = (
+    REPO / 'configs' /
+    'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')
 SHARED = REPO.parent / 'shared'
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default=str(CONFIG))
-    parser.add_argument('--checkpoint', help='default: ImageNet backbone + '
-                        'random head, built here')
-    parser.add_argument('--data-root', default=str(SHARED / 'data' / 'trashnet-150px'))
+    parser.add_argument(
+        '--checkpoint',
+        help='default: ImageNet backbone + '
+        'random head, built here')
+    parser.add_argument(
+        '--data-root', default=str(SHARED / 'data' / 'trashnet-150px'))
     parser.add_argument('--images', type=int, default=32)
     parser.add_argument('--batch', type=int, nargs='+', default=[1, 8])
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--exporter', default='dynamo',
-                        choices=['dynamo', 'torchscript'])
+    parser.add_argument(
+        '--exporter', default='dynamo', choices=['dynamo', 'torchscript'])
     return parser.parse_args()
 
 
@@ -72,12 +77,13 @@ def timed(fn, repeats: int) -> float:
 
 def main():
     args = parse_args()
+    import onnxruntime
     from mmengine.config import Config
+
     from mmext.deploy import (OnnxClassifier, compare_with_pytorch,
                               export_onnx, load_classifier, onnx_session,
                               prepare_images)
     from mmext.deploy.onnx_export import INPUT_NAME, OUTPUT_NAME, sample_images
-    import onnxruntime
 
     torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
@@ -88,8 +94,12 @@ def main():
         model = load_classifier(cfg, ckpt)
         images = prepare_images(cfg, paths)
         onnx_file = osp.join(tmp, 'model.onnx')
-        export_onnx(model, onnx_file, images.shape[1], images.shape[2],
-                    exporter=args.exporter)
+        export_onnx(
+            model,
+            onnx_file,
+            images.shape[1],
+            images.shape[2],
+            exporter=args.exporter)
         check = compare_with_pytorch(model, cfg, onnx_file, paths)
         session = onnx_session(onnx_file, threads=args.threads)
         wrapper = OnnxClassifier(model).eval()
@@ -110,7 +120,8 @@ def main():
                 t_torch.append(timed(run_torch, 1))
                 t_ort.append(timed(run_ort, 1))
             pt, ort = statistics.median(t_torch), statistics.median(t_ort)
-            rows.append((batch, pt * 1000 / batch, ort * 1000 / batch, ort / pt))
+            rows.append(
+                (batch, pt * 1000 / batch, ort * 1000 / batch, ort / pt))
 
     print(f'config: {osp.relpath(args.config, REPO)}; checkpoint: '
           f'{args.checkpoint or "ImageNet backbone + seeded random head"}')
@@ -120,7 +131,9 @@ def main():
     print(f'agreement on {check["images"]} real images (test pipeline '
           f'applied): max |score difference| = {check["max_abs_diff"]:.2e}, '
           f'same top-1: {check["top1_agree"]:.0%}')
-    print('\n| batch | PyTorch ms/img | onnxruntime ms/img | ratio ort/PyTorch |')
+    print(
+        '\n| batch | PyTorch ms/img | onnxruntime ms/img | ratio ort/PyTorch |'
+    )
     print('|---|---|---|---|')
     for batch, pt, ort, ratio in rows:
         print(f'| {batch} | {pt:.1f} | {ort:.1f} | {ratio:.2f} |')

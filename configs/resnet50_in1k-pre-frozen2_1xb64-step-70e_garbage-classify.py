@@ -15,9 +15,15 @@ model = dict(
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.1, weight_decay=1e-4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[20, 40, 60], gamma=0.1),
+    dict(
+        type='LinearLR',
+        start_factor=0.1,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='MultiStepLR', by_epoch=True, milestones=[20, 40, 60], gamma=0.1),
 ]
 train_cfg = dict(max_epochs=70)
 auto_scale_lr = dict(base_batch_size=64)

@@ -14,8 +14,17 @@ from . import compat  # noqa: E402
 
 compat.apply()
 
-from . import augments, datasets, engine, evaluation, fastft, transforms  # noqa: E402,F401,E501  (register modules)
-from .errors import CheckpointError, ConfigError, DataError, GarbageError  # noqa: E402
+# the imports below register modules (hence F401)
+from . import augments  # noqa: E402,F401
+from . import datasets  # noqa: E402,F401
+from . import engine  # noqa: E402,F401
+from . import evaluation  # noqa: E402,F401
+from . import fastft  # noqa: E402,F401
+from . import transforms  # noqa: E402,F401
+from .errors import CheckpointError  # noqa: E402
+from .errors import ConfigError  # noqa: E402
+from .errors import DataError  # noqa: E402
+from .errors import GarbageError  # noqa: E402
 
 __version__ = '0.1.0'
 __all__ = ['GarbageError', 'DataError', 'ConfigError', 'CheckpointError']

@@ -10,6 +10,7 @@ def import_submodules(package_name: str, package_path) -> None:
         package_name: The package's ``__name__``.
         package_path: The package's ``__path__``.
     """
-    for info in sorted(pkgutil.iter_modules(package_path), key=lambda i: i.name):
+    for info in sorted(
+            pkgutil.iter_modules(package_path), key=lambda i: i.name):
         if not info.name.startswith('_'):
             importlib.import_module(f'{package_name}.{info.name}')

@@ -98,8 +98,9 @@ def tune_malloc() -> Dict[str, object]:
     if libc is None:
         _state.update(applied=False, reason='the C library is not glibc')
         return malloc_state()
-    ok = (libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-          and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
+    ok = (
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+        and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
     if not ok:
         _state.update(applied=False, reason='mallopt refused the values')
         return malloc_state()
@@ -114,8 +115,8 @@ def malloc_state() -> Dict[str, object]:
     Returns:
         A dict with ``applied`` (bool), ``reason`` and the thresholds.
     """
-    return dict(_state, mmap_threshold=MMAP_THRESHOLD,
-                trim_threshold=TRIM_THRESHOLD)
+    return dict(
+        _state, mmap_threshold=MMAP_THRESHOLD, trim_threshold=TRIM_THRESHOLD)
 
 
 def large_block_faults(nbytes: int = 64 << 20, rounds: int = 12) -> float:
@@ -146,6 +147,6 @@ def large_block_faults(nbytes: int = 64 << 20, rounds: int = 12) -> float:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         block = torch.ones(nbytes, dtype=torch.uint8)
         del block
-        counts.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-                      - before)
+        counts.append(
+            resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
     return min(counts[1:]) / pages

@@ -9,12 +9,13 @@ import warnings
 def apply() -> None:
     """Apply the fixes listed in the project README (idempotent)."""
     # setuptools<81 still warns that pkg_resources is deprecated.
-    warnings.filterwarnings('ignore', message='.*pkg_resources is deprecated.*')
-    warnings.filterwarnings('ignore', category=DeprecationWarning,
-                            module='pkg_resources')
+    warnings.filterwarnings(
+        'ignore', message='.*pkg_resources is deprecated.*')
+    warnings.filterwarnings(
+        'ignore', category=DeprecationWarning, module='pkg_resources')
     warnings.filterwarnings('ignore', message='.*torch.meshgrid.*indexing.*')
-    warnings.filterwarnings('ignore', category=FutureWarning,
-                            module='mmengine')
+    warnings.filterwarnings(
+        'ignore', category=FutureWarning, module='mmengine')
     # torch>=2.6 weights_only default: see mmext.checkpoint.
     from .checkpoint import register_loaders
     register_loaders()

@@ -12,7 +12,8 @@ from .errors import ConfigError
 
 @contextlib.contextmanager
 def atomic_write(path: str, mode: str = 'w', **open_kwargs) -> Iterator:
-    """Open a temporary file beside ``path`` and move it over ``path`` on success.
+    """Open a temporary file beside ``path`` and move it over ``path`` on
+    success.
 
     The previous file at ``path`` (if any) stays intact until the new content
     is completely written and flushed to disk.
@@ -62,12 +63,15 @@ def check_writable(path: str) -> None:
             fix=f'create it first (mkdir -p {folder}) or choose another path.',
             path=path)
     if os.path.isdir(path):
-        raise ConfigError(f'{path} is a folder, not a file name.',
-                          fix='give a file name such as preds.csv.', path=path)
+        raise ConfigError(
+            f'{path} is a folder, not a file name.',
+            fix='give a file name such as preds.csv.',
+            path=path)
     if not os.access(folder, os.W_OK):
-        raise ConfigError(f'Cannot write into {folder}.',
-                          fix='choose a folder you can write to.', path=path)
-
+        raise ConfigError(
+            f'Cannot write into {folder}.',
+            fix='choose a folder you can write to.',
+            path=path)
 
 
 class AtomicLocalBackend(LocalBackend):

@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny generated image sets, a tiny model config, ../shared."""
+"""Shared fixtures: tiny generated image sets, a tiny model config,
+../shared."""
 import os
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def shared_dir() -> Path:
 def make_image(path: Path, colour, size=(40, 48), seed=0, mode='RGB') -> None:
     """Write a noisy single-colour JPEG/PNG."""
     rng = np.random.default_rng(seed)
-    arr = np.clip(np.array(colour, np.float32)[None, None]
-                  + rng.normal(0, 25, (size[1], size[0], 3)), 0, 255)
+    arr = np.clip(
+        np.array(colour, np.float32)[None, None] +
+        rng.normal(0, 25, (size[1], size[0], 3)), 0, 255)
     path.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(arr.astype(np.uint8))
     if mode != 'RGB':
@@ -38,13 +40,17 @@ def make_image(path: Path, colour, size=(40, 48), seed=0, mode='RGB') -> None:
     img.save(path)
 
 
-def make_folder_set(root: Path, classes=('glass', 'paper', 'trash'),
-                    per_class=6, start_seed=0):
+def make_folder_set(root: Path,
+                    classes=('glass', 'paper', 'trash'),
+                    per_class=6,
+                    start_seed=0):
     """``root/<class>/<class>_i.jpg`` with a colour per class."""
     for c, name in enumerate(classes):
         for i in range(per_class):
-            make_image(root / name / f'{name}_{i}.jpg', COLOURS[c],
-                       seed=start_seed + 100 * c + i)
+            make_image(
+                root / name / f'{name}_{i}.jpg',
+                COLOURS[c],
+                seed=start_seed + 100 * c + i)
     return root
 
 
@@ -55,12 +61,14 @@ def folder_set(tmp_path) -> Path:
 
 @pytest.fixture
 def list_set(tmp_path) -> Path:
-    """A TrashNet-like layout: images/<class>/..., meta/{classes,train,val}.txt."""
+    """A TrashNet-like layout: images/<class>/...,
+    meta/{classes,train,val}.txt."""
     return make_list_set(tmp_path / 'tiny')
 
 
 def make_list_set(root: Path) -> Path:
-    """3 classes x 7 images; images 0-4 of each class in train.txt, 5-6 in val.txt."""
+    """3 classes x 7 images; images 0-4 of each class in train.txt, 5-6 in
+    val.txt."""
     classes = ('glass', 'paper', 'trash')
     make_folder_set(root / 'images', classes, per_class=7)
     (root / 'meta').mkdir()
@@ -150,14 +158,18 @@ test_cfg = dict()
 """
 
 
-def write_tiny_resnet_test_config(path: Path, data: Path,
+def write_tiny_resnet_test_config(path: Path,
+                                  data: Path,
                                   resize: int = 36) -> str:
-    """Write :data:`TINY_RESNET_TEST_CONFIG` for ``data`` (short edge ``resize``)."""
+    """Write :data:`TINY_RESNET_TEST_CONFIG` for ``data`` (short edge
+    ``resize``)."""
     path.write_text(TINY_RESNET_TEST_CONFIG.format(resize=resize, data=data))
     return str(path)
 
 
-def save_tiny_resnet_checkpoint(cfg_file: str, ckpt: Path, seed: int = 0) -> None:
+def save_tiny_resnet_checkpoint(cfg_file: str,
+                                ckpt: Path,
+                                seed: int = 0) -> None:
     """An untrained model of the config, saved as training saves it.
 
     The head is sharpened (x20) so scores differ clearly between images, and
@@ -172,12 +184,17 @@ def save_tiny_resnet_checkpoint(cfg_file: str, ckpt: Path, seed: int = 0) -> Non
     cfg = Config.fromfile(cfg_file)
     init_default_scope('mmpretrain')
     torch.manual_seed(seed)
-    model = MODELS.build(dict(cfg.model,
-                              data_preprocessor=cfg.data_preprocessor))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     model.init_weights()
     with torch.no_grad():
         model.head.fc.weight.mul_(20)
     meta = DATASETS.build(dict(cfg.test_dataloader.dataset,
                                pipeline=[])).metainfo
-    save_checkpoint({'state_dict': model.state_dict(),
-                     'meta': {'dataset_meta': dict(meta)}}, str(ckpt))
+    save_checkpoint(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'dataset_meta': dict(meta)
+            }
+        }, str(ckpt))

@@ -44,8 +44,11 @@ class FaultProbe(Dataset):
 
 def _child(code: str, **env) -> str:
     full = dict(os.environ, **env)
-    out = subprocess.run([sys.executable, '-c', code], env=full,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, '-c', code],
+                         env=full,
+                         capture_output=True,
+                         text=True,
+                         check=True)
     return out.stdout.split()
 
 
@@ -57,8 +60,11 @@ def test_main_process_reuses_large_blocks():
 
 @pytest.mark.parametrize('context', ['fork', 'spawn'])
 def test_dataloader_workers_reuse_large_blocks(context):
-    loader = DataLoader(FaultProbe(), batch_size=None, num_workers=1,
-                        multiprocessing_context=context)
+    loader = DataLoader(
+        FaultProbe(),
+        batch_size=None,
+        num_workers=1,
+        multiprocessing_context=context)
     faults = [float(x) for x in loader]
     assert len(faults) == 2 and max(faults) < 0.5, faults
 
@@ -68,8 +74,8 @@ def test_child_processes_get_it_before_importing_mmext():
     from its first allocation, through GLIBC_TUNABLES."""
     assert 'glibc.malloc.mmap_threshold=' in os.environ['GLIBC_TUNABLES']
     path = mmext.allocator.__file__
-    faults = float(_child(BARE_PROBE.format(path=path),
-                          **{OPT_OUT_ENV: '0'})[0])
+    faults = float(
+        _child(BARE_PROBE.format(path=path), **{OPT_OUT_ENV: '0'})[0])
     assert faults < 0.5
 
 
@@ -98,8 +104,8 @@ def test_user_tunables_are_kept(monkeypatch):
 
 # tools that never build a model or load images (they only read configs)
 NO_TENSORS = {'snapshot_configs.py'}
-TOOLS = sorted(p for p in (REPO / 'tools').rglob('*.py')
-               if p.name not in NO_TENSORS)
+TOOLS = sorted(
+    p for p in (REPO / 'tools').rglob('*.py') if p.name not in NO_TENSORS)
 
 
 @pytest.mark.parametrize('tool', TOOLS, ids=lambda p: p.name)
@@ -109,13 +115,12 @@ def test_every_tool_imports_mmext_before_its_work(tool):
     scripts)."""
     import ast
     tree = ast.parse(tool.read_text(encoding='utf-8'))
-    top = [n for n in tree.body if isinstance(n, (ast.Import,
-                                                  ast.ImportFrom))]
-    names = [a.name for n in top if isinstance(n, ast.Import)
-             for a in n.names]
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or '' for n in top if isinstance(n, ast.ImportFrom)]
-    assert any(n == 'mmext' or n.startswith('mmext.') for n in names), (
-        f'{tool} does not import mmext at module level')
+    assert any(
+        n == 'mmext' or n.startswith('mmext.')
+        for n in names), (f'{tool} does not import mmext at module level')
 
 
 def test_train_tool_process_has_it(tmp_path):
@@ -126,6 +131,6 @@ def test_train_tool_process_has_it(tmp_path):
             'm = sys.modules.get("mmext.allocator")\n'
             'print(bool(m and m.malloc_state()["applied"]), '
             'm.large_block_faults() if m else 1)')
-    out = _child(code.format(tool=str(REPO / 'tools' / 'train.py')),
-                 GLIBC_TUNABLES='')
+    out = _child(
+        code.format(tool=str(REPO / 'tools' / 'train.py')), GLIBC_TUNABLES='')
     assert out[-2] == 'True' and float(out[-1]) < 0.5

@@ -9,11 +9,12 @@ from mmext.engine.hooks.channels_last import apply_channels_last
 
 def test_channels_last_keeps_logits_and_converts_weights():
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='MobileNetV2', widen_factor=0.35),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=4, in_channels=1280)))
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(type='MobileNetV2', widen_factor=0.35),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=4, in_channels=1280)))
     model.eval()
     fast = apply_channels_last(copy.deepcopy(model))
     x = torch.randn(2, 3, 48, 48)

@@ -1,6 +1,5 @@
 """Checkpoints load with weights_only=True; a malicious pickle never runs."""
 import os
-import pickle
 
 import pytest
 import torch
@@ -11,6 +10,7 @@ from mmext.errors import CheckpointError
 
 
 class _Evil:
+
     def __init__(self, marker):
         self.marker = marker
 
@@ -29,8 +29,9 @@ def test_malicious_pickle_posing_as_weights_does_not_run(tmp_path):
 
 
 def test_plain_state_dict_and_missing_file(tmp_path, shared_dir):
-    w = safe_torch_load(str(shared_dir / 'weights' /
-                            'mobilenet-v2_imagenet-backbone_mmpretrain.pth'))
+    w = safe_torch_load(
+        str(shared_dir / 'weights' /
+            'mobilenet-v2_imagenet-backbone_mmpretrain.pth'))
     assert any(k.startswith('backbone.') for k in w['state_dict'])
     with pytest.raises(CheckpointError, match='does not exist'):
         safe_torch_load(str(tmp_path / 'nope.pth'))
@@ -46,8 +47,16 @@ def test_mmengine_training_state_loads(tmp_path):
     hub.update_scalar('train/loss', 1.5)
     hub.update_scalar('train/loss', 0.5)
     path = tmp_path / 'epoch_1.pth'
-    torch.save({'meta': {'epoch': 1}, 'message_hub': hub.state_dict(),
-                'state_dict': {'w': torch.ones(2)}}, path)
+    torch.save(
+        {
+            'meta': {
+                'epoch': 1
+            },
+            'message_hub': hub.state_dict(),
+            'state_dict': {
+                'w': torch.ones(2)
+            }
+        }, path)
     ck = safe_torch_load(str(path))
     buf = ck['message_hub']['log_scalars']['train/loss']
     assert isinstance(buf, HistoryBuffer) and buf.mean() == pytest.approx(1.0)
@@ -55,10 +64,11 @@ def test_mmengine_training_state_loads(tmp_path):
 
 def test_checkpoint_of_other_class_count_is_refused(tmp_path):
     from mmpretrain.registry import MODELS
-    cfg = dict(type='ImageClassifier',
-               backbone=dict(type='MobileNetV2', widen_factor=0.35),
-               neck=dict(type='GlobalAveragePooling'),
-               head=dict(type='LinearClsHead', in_channels=1280, num_classes=6))
+    cfg = dict(
+        type='ImageClassifier',
+        backbone=dict(type='MobileNetV2', widen_factor=0.35),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', in_channels=1280, num_classes=6))
     six = MODELS.build(cfg)
     path = tmp_path / 'six.pth'
     torch.save({'state_dict': six.state_dict()}, path)

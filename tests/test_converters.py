@@ -55,7 +55,8 @@ def test_tonylins_mobilenet_v2_round_trip(tonylins, reference):
 def test_feature_check_catches_a_wrong_mapping(tonylins):
     converted = dict(convert_state_dict(tonylins))
     # swap two same-shaped tensors, as a wrong key mapping would
-    a, b = 'backbone.layer2.0.conv.1.bn.weight', 'backbone.layer2.0.conv.0.bn.weight'
+    a = 'backbone.layer2.0.conv.1.bn.weight'
+    b = 'backbone.layer2.0.conv.0.bn.weight'
     assert converted[a].shape == converted[b].shape
     converted[a], converted[b] = converted[b], converted[a]
     assert compare_features(tonylins, converted, 'mobilenet_v2',
@@ -65,16 +66,21 @@ def test_feature_check_catches_a_wrong_mapping(tonylins):
 def test_torchvision_mobilenet_v2_round_trip(tonylins, reference):
     from torchvision.models import mobilenet_v2
     model = mobilenet_v2(weights=None)
-    features = {k[len('features.'):]: v
-                for k, v in tonylins_to_torchvision(tonylins).items()}
+    features = {
+        k[len('features.'):]: v
+        for k, v in tonylins_to_torchvision(tonylins).items()
+    }
     model.features.load_state_dict(features, strict=True)
     state = model.state_dict()
     assert detect_layout(state) == ('mobilenet_v2', 'torchvision')
     converted = convert_state_dict(state)
-    assert torch.equal(converted['head.fc.weight'], state['classifier.1.weight'])
+    assert torch.equal(converted['head.fc.weight'],
+                       state['classifier.1.weight'])
     assert_same_tensors(
-        {k: v for k, v in converted.items() if k.startswith('backbone.')},
-        reference)
+        {
+            k: v
+            for k, v in converted.items() if k.startswith('backbone.')
+        }, reference)
     assert compare_features(state, converted, 'mobilenet_v2',
                             'torchvision') <= TOL
 
@@ -104,9 +110,9 @@ def test_convert_checkpoint_file_loads_as_pretrained(tonylins, reference,
     from mmpretrain.models import MobileNetV2
     dst = tmp_path / 'mnv2_mmpretrain.pth'
     convert_checkpoint(str(TONYLINS), str(dst))
-    backbone = MobileNetV2(init_cfg=dict(type='Pretrained',
-                                         checkpoint=str(dst),
-                                         prefix='backbone'))
+    backbone = MobileNetV2(
+        init_cfg=dict(
+            type='Pretrained', checkpoint=str(dst), prefix='backbone'))
     backbone.init_weights()
     got = backbone.state_dict()
     for key in ('conv1.conv.weight', 'layer7.0.conv.2.bn.running_var',

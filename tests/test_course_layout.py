@@ -58,21 +58,25 @@ def test_prepare_and_load_with_the_course_config(tmp_path):
 
 
 def test_empty_training_class_is_reported(tmp_path):
-    src = make_course_copy(tmp_path / 'garbage_26x100',
-                           empty_train=(EGGSHELL, ))
+    src = make_course_copy(
+        tmp_path / 'garbage_26x100', empty_train=(EGGSHELL, ))
     out = tmp_path / 'data'
-    with pytest.raises(DataError, match=r"1 of 26 classes have no training "
-                       r"images: Eggshell \(.*03_02\)") as err:
+    with pytest.raises(
+            DataError,
+            match=r"1 of 26 classes have no training "
+            r"images: Eggshell \(.*03_02\)") as err:
         prepare_garbage_26x100(str(src), str(out))
     assert err.value.path == str(src / 'train' / EGGSHELL)
     # GarbageDataset itself refuses the training split with the empty class
     with pytest.raises(DataError, match='Eggshell') as err:
-        GarbageDataset(data_root=str(out), data_prefix='train',
-                       layout='folder', classes='meta/classes.json')
+        GarbageDataset(
+            data_root=str(out),
+            data_prefix='train',
+            layout='folder',
+            classes='meta/classes.json')
     assert err.value.fix and 'allow_empty_classes' in err.value.fix
     # ... and when it is accepted on purpose, the summary still names it
-    info = prepare_garbage_26x100(str(src), str(out),
-                                  allow_empty_classes=True)
+    info = prepare_garbage_26x100(str(src), str(out), allow_empty_classes=True)
     assert info['empty_train'] == ['Eggshell'] and info['train'] == 50
 
 
@@ -91,5 +95,5 @@ def test_unknown_folder_and_missing_split(tmp_path):
     with pytest.raises(DataError, match=r"\['04_00'\]"):
         prepare_garbage_26x100(str(src), str(tmp_path / 'data'))
     with pytest.raises(DataError, match='does not exist'):
-        prepare_garbage_26x100(str(tmp_path / 'nowhere'),
-                               str(tmp_path / 'data'))
+        prepare_garbage_26x100(
+            str(tmp_path / 'nowhere'), str(tmp_path / 'data'))

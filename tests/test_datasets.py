@@ -1,14 +1,14 @@
-"""GarbageDataset layouts, class names (Chinese included), bins and clear errors."""
+"""GarbageDataset layouts, class names (Chinese included), bins and clear
+errors."""
 import json
 from pathlib import Path
 
 import pytest
+from conftest import COLOURS, make_folder_set, make_image
 
 from mmext.datasets import GarbageDataset, read_class_names, stratified_split
 from mmext.datasets.prepare import prepare_folder
 from mmext.errors import DataError
-
-from conftest import COLOURS, make_folder_set, make_image
 
 
 def infos(ds):
@@ -18,8 +18,11 @@ def infos(ds):
 
 def test_list_layout_real_trashnet(shared_dir):
     root = shared_dir / 'data' / 'trashnet-150px'
-    ds = GarbageDataset(data_root=str(root), ann_file='meta/train.txt',
-                        data_prefix='images', classes='meta/classes.txt')
+    ds = GarbageDataset(
+        data_root=str(root),
+        ann_file='meta/train.txt',
+        data_prefix='images',
+        classes='meta/classes.txt')
     classes = (root / 'meta' / 'classes.txt').read_text().split()
     assert ds.metainfo['classes'] == tuple(classes)
     lines = (root / 'meta' / 'train.txt').read_text().split('\n')
@@ -33,9 +36,12 @@ def test_list_layout_real_trashnet(shared_dir):
 
 def test_list_layout_with_class_bins(list_set):
     bins = {'glass': 'recyclable', 'paper': 'recyclable', 'trash': 'other'}
-    ds = GarbageDataset(data_root=str(list_set), ann_file='meta/val.txt',
-                        data_prefix='images', classes='meta/classes.txt',
-                        class_bins=bins)
+    ds = GarbageDataset(
+        data_root=str(list_set),
+        ann_file='meta/val.txt',
+        data_prefix='images',
+        classes='meta/classes.txt',
+        class_bins=bins)
     assert ds.metainfo['bins'] == ('recyclable', 'other')
     assert ds.metainfo['class_to_bin'] == (0, 0, 1)
     assert len(ds) == 6
@@ -49,15 +55,19 @@ def test_folder_layout(folder_set):
         name = Path(info['img_path']).parent.name
         assert ds.metainfo['classes'][info['gt_label']] == name
     # stable, natural order
-    assert [Path(d['img_path']).name for d in infos(ds)[:2]] == [
-        'glass_0.jpg', 'glass_1.jpg']
+    assert [Path(d['img_path']).name
+            for d in infos(ds)[:2]] == ['glass_0.jpg', 'glass_1.jpg']
 
 
 def _huawei(tmp_path):
     root = tmp_path / 'garbage_classify'
     data = root / 'train_data'
-    rule = {'0': '其他垃圾/一次性快餐盒', '1': '厨余垃圾/剩饭剩菜',
-            '2': '可回收物/充电宝', '3': '有害垃圾/干电池'}
+    rule = {
+        '0': '其他垃圾/一次性快餐盒',
+        '1': '厨余垃圾/剩饭剩菜',
+        '2': '可回收物/充电宝',
+        '3': '有害垃圾/干电池'
+    }
     root.mkdir()
     (root / 'garbage_classify_rule.json').write_text(
         json.dumps(rule, ensure_ascii=False), encoding='utf-8')
@@ -76,7 +86,8 @@ def test_huawei_layout_chinese_names_and_bins(tmp_path):
     assert ds.metainfo['class_to_bin'] == (0, 1, 2, 3)
     # natural order: img_2 before img_10, labels from the txt files
     names = [Path(d['img_path']).name for d in infos(ds)]
-    assert names[:2] == ['img_1.jpg', 'img_2.jpg'] and names[-1] == 'img_10.jpg'
+    assert names[:2] == ['img_1.jpg', 'img_2.jpg'
+                         ] and names[-1] == 'img_10.jpg'
     assert [d['gt_label'] for d in infos(ds)] == labels
 
 
@@ -92,8 +103,11 @@ def test_huawei_malformed_label_file(tmp_path):
 def test_unlabeled_test_folder(tmp_path):
     for i in range(3):
         make_image(tmp_path / 'test' / f'x{i}.png', COLOURS[i])
-    ds = GarbageDataset(data_prefix=str(tmp_path / 'test'), layout='unlabeled',
-                        classes=['a', 'b', 'c'], test_mode=True)
+    ds = GarbageDataset(
+        data_prefix=str(tmp_path / 'test'),
+        layout='unlabeled',
+        classes=['a', 'b', 'c'],
+        test_mode=True)
     assert len(ds) == 3 and all('gt_label' not in d for d in infos(ds))
     assert ds.metainfo['classes'] == ('a', 'b', 'c')
 
@@ -102,8 +116,11 @@ def test_malformed_ann_file_names_file_and_line(list_set):
     ann = list_set / 'meta' / 'bad.txt'
     ann.write_text('glass/glass_0.jpg 0\nglass/glass_1.jpg\n')
     with pytest.raises(DataError) as err:
-        GarbageDataset(data_root=str(list_set), ann_file='meta/bad.txt',
-                       data_prefix='images', classes='meta/classes.txt')
+        GarbageDataset(
+            data_root=str(list_set),
+            ann_file='meta/bad.txt',
+            data_prefix='images',
+            classes='meta/classes.txt')
     msg = str(err.value)
     assert str(ann) in msg and 'line 2' in msg
 
@@ -112,9 +129,12 @@ def test_label_out_of_range(list_set):
     ann = list_set / 'meta' / 'bad.txt'
     ann.write_text('glass/glass_0.jpg 7\n')
     with pytest.raises(DataError, match='outside 0..2'):
-        GarbageDataset(data_root=str(list_set), ann_file='meta/bad.txt',
-                       data_prefix='images', classes='meta/classes.txt',
-                       allow_empty_classes=True)
+        GarbageDataset(
+            data_root=str(list_set),
+            ann_file='meta/bad.txt',
+            data_prefix='images',
+            classes='meta/classes.txt',
+            allow_empty_classes=True)
 
 
 def test_missing_folder_and_files(tmp_path, list_set):
@@ -122,11 +142,17 @@ def test_missing_folder_and_files(tmp_path, list_set):
         GarbageDataset(data_prefix=str(tmp_path / 'nope'))
     assert str(tmp_path / 'nope') in str(err.value)
     with pytest.raises(DataError, match='does not exist'):
-        GarbageDataset(data_root=str(list_set), ann_file='meta/none.txt',
-                       data_prefix='images', classes='meta/classes.txt')
+        GarbageDataset(
+            data_root=str(list_set),
+            ann_file='meta/none.txt',
+            data_prefix='images',
+            classes='meta/classes.txt')
     with pytest.raises(DataError, match='do not exist under'):
-        GarbageDataset(data_root=str(list_set), ann_file='meta/train.txt',
-                       data_prefix='elsewhere', classes='meta/classes.txt')
+        GarbageDataset(
+            data_root=str(list_set),
+            ann_file='meta/train.txt',
+            data_prefix='elsewhere',
+            classes='meta/classes.txt')
 
 
 def test_empty_class_fails_for_training_warns_for_test(tmp_path):
@@ -153,7 +179,8 @@ def test_class_name_files(tmp_path):
 
 
 def test_stratified_split_deterministic_and_stratified():
-    samples = [(f'c{c}/{i}.jpg', c) for c in range(3) for i in range(10 + 5 * c)]
+    samples = [(f'c{c}/{i}.jpg', c) for c in range(3)
+               for i in range(10 + 5 * c)]
     train, val = stratified_split(samples, val_ratio=0.2, seed=1)
     again = stratified_split(list(reversed(samples)), val_ratio=0.2, seed=1)
     assert (train, val) == again  # input order does not matter

@@ -50,7 +50,8 @@ test_pipeline = [
 ]
 train_dataloader = dict(batch_size={batch}, num_workers=0,
                         persistent_workers=False,
-                        dataset=dict(data_root='{data}', pipeline=train_pipeline))
+                        dataset=dict(data_root='{data}',
+                                     pipeline=train_pipeline))
 val_dataloader = dict(batch_size={batch}, num_workers=0,
                       persistent_workers=False,
                       dataset=dict(data_root='{data}', pipeline=test_pipeline))
@@ -86,10 +87,16 @@ def free_port() -> int:
 
 def run(cmd, **env):
     full_env = dict(os.environ, OMP_NUM_THREADS='1', **env)
-    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + full_env['PATH']
+    full_env['PATH'] = osp.dirname(
+        sys.executable) + os.pathsep + full_env['PATH']
     full_env.pop('MMEXT_DEBUG', None)
-    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert proc.returncode == 0, (
         f'{" ".join(map(str, cmd))} failed ({proc.returncode}):\n'
         f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
@@ -101,15 +108,20 @@ def run(cmd, **env):
 def test_two_process_train_and_test_match_single_process(tmp_path):
     make_data(tmp_path / 'data')
     config = tmp_path / 'tiny_dist.py'
-    config.write_text(CONFIG.format(
-        base=REPO / 'configs' /
-        'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
-        data=tmp_path / 'data', batch=BATCH))
+    config.write_text(
+        CONFIG.format(
+            base=REPO / 'configs' /
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
+            data=tmp_path / 'data',
+            batch=BATCH))
 
     # train with 2 processes (gloo: there is no GPU, the tools fall back)
     work = tmp_path / 'work'
-    train = run(['bash', 'tools/dist_train.sh', str(config), '2',
-                 '--work-dir', str(work), '--no-validate'],
+    train = run([
+        'bash', 'tools/dist_train.sh',
+        str(config), '2', '--work-dir',
+        str(work), '--no-validate'
+    ],
                 PORT=str(free_port()))
     logs = train.stdout + train.stderr
     assert 'Distributed training: True' in logs
@@ -120,17 +132,28 @@ def test_two_process_train_and_test_match_single_process(tmp_path):
 
     # test that checkpoint with 2 processes and with 1
     dist_csv, single_csv = tmp_path / 'dist.csv', tmp_path / 'single.csv'
-    test = run(['bash', 'tools/dist_test.sh', str(config), str(ckpt), '2',
-                '--work-dir', str(tmp_path / 'work_test2'),
-                '--out', str(dist_csv)], PORT=str(free_port()))
+    test = run([
+        'bash', 'tools/dist_test.sh',
+        str(config),
+        str(ckpt), '2', '--work-dir',
+        str(tmp_path / 'work_test2'), '--out',
+        str(dist_csv)
+    ],
+               PORT=str(free_port()))
     assert 'Distributed training: True' in test.stdout + test.stderr
-    run([sys.executable, 'tools/test.py', str(config), str(ckpt),
-         '--work-dir', str(tmp_path / 'work_test1'), '--out', str(single_csv)])
+    run([
+        sys.executable, 'tools/test.py',
+        str(config),
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'work_test1'), '--out',
+        str(single_csv)
+    ])
 
     dist, single = pd.read_csv(dist_csv), pd.read_csv(single_csv)
-    expected = [line.split()[0] for line in
-                (tmp_path / 'data' / 'meta' / 'val.txt').read_text().split('\n')
-                if line]
+    expected = [
+        line.split()[0] for line in (tmp_path / 'data' / 'meta' /
+                                     'val.txt').read_text().split('\n') if line
+    ]
     assert list(single['file_name']) == expected
     assert list(dist['file_name']) == expected  # none missing, none repeated
     assert list(dist.columns) == list(single.columns)

@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import (REPO, make_folder_set, save_tiny_resnet_checkpoint,
                       write_tiny_resnet_test_config)
 
@@ -32,8 +31,11 @@ def models(tmp_path_factory):
         save_tiny_resnet_checkpoint(cfg_file, ckpt, seed)
         csv = tmp / f'{name}.csv'
         run_test(test_parser().parse_args([
-            str(cfg_file), str(ckpt), '--out', str(csv), '--topk', '3',
-            '--work-dir', str(tmp / 'work')]))
+            str(cfg_file),
+            str(ckpt), '--out',
+            str(csv), '--topk', '3', '--work-dir',
+            str(tmp / 'work')
+        ]))
         out[name], out[name + '_csv'] = str(ckpt), str(csv)
     return out
 
@@ -71,14 +73,18 @@ def test_ensemble_of_one_csv_is_that_csv(models, tmp_path):
 def test_ensemble_of_one_model_pair_is_its_csv(models, tmp_path):
     from mmext.apis.ensemble import ensemble
     out = tmp_path / 'pair.csv'
-    got = ensemble([(models['cfg'], models['a'])], str(out), topk=3,
-                   images=str(models['data']), device='cpu')
+    got = ensemble([(models['cfg'], models['a'])],
+                   str(out),
+                   topk=3,
+                   images=str(models['data']),
+                   device='cpu')
     ref = read(models['a_csv'])
-    assert list(got['file_name']) == list(ref['file_name'])  # glass/glass_0.jpg
+    assert list(got['file_name']) == list(
+        ref['file_name'])  # glass/glass_0.jpg
     assert list(got['pred_label']) == list(ref['pred_label'])
     assert list(got['pred_bin']) == list(ref['pred_bin'])
-    np.testing.assert_allclose(score_matrix(read(out)), score_matrix(ref),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        score_matrix(read(out)), score_matrix(ref), atol=1e-5)
 
 
 def test_two_csvs_average_to_the_hand_computed_mean(models, tmp_path,
@@ -86,24 +92,29 @@ def test_two_csvs_average_to_the_hand_computed_mean(models, tmp_path,
     tool = osp.join(REPO, 'tools', 'ensemble.py')
     out = tmp_path / 'two.csv'
     monkeypatch.setattr(sys, 'argv', [
-        tool, '--csv', models['a_csv'], models['b_csv'], '--weights', '1',
-        '3', '--topk', '2', '--out', str(out)])
+        tool, '--csv', models['a_csv'], models['b_csv'], '--weights', '1', '3',
+        '--topk', '2', '--out',
+        str(out)
+    ])
     runpy.run_path(tool, run_name='__main__')
     a, b = read(models['a_csv']), read(models['b_csv'])
     # rows matched by file name, whatever the order of the second file
     b = b.iloc[::-1].reset_index(drop=True)
     b.to_csv(tmp_path / 'b_reversed.csv', index=False)
     from mmext.apis.ensemble import ensemble
-    got2 = ensemble([models['a_csv'], str(tmp_path / 'b_reversed.csv')],
-                    str(tmp_path / 'two2.csv'), weights=[1, 3], topk=2)
+    got2 = ensemble(
+        [models['a_csv'], str(tmp_path / 'b_reversed.csv')],
+        str(tmp_path / 'two2.csv'),
+        weights=[1, 3],
+        topk=2)
     got = read(out)
     b = b.set_index('file_name').loc[a['file_name']].reset_index()
     mean = 0.25 * score_matrix(a) + 0.75 * score_matrix(b)
     assert list(got['file_name']) == list(a['file_name'])
     np.testing.assert_array_equal(got['pred_label'], mean.argmax(1))
     np.testing.assert_allclose(got['score'], mean.max(1), atol=2e-6)
-    np.testing.assert_allclose(got['top2_score'], np.sort(mean, 1)[:, -2],
-                               atol=2e-6)
+    np.testing.assert_allclose(
+        got['top2_score'], np.sort(mean, 1)[:, -2], atol=2e-6)
     assert list(got['pred_class']) == [CLASSES[i] for i in mean.argmax(1)]
     assert list(got['gt_label']) == list(a['gt_label'])
     assert list(got2['pred_label']) == list(got['pred_label'])
@@ -111,6 +122,7 @@ def test_two_csvs_average_to_the_hand_computed_mean(models, tmp_path,
 
 def test_known_score_sets():
     from mmext.apis.ensemble import ensemble_frames, scores_frame
+
     # dyadic fractions: the means are exact in floating point
     s1 = np.array([[0.75, 0.125, 0.125], [0.125, 0.5, 0.375]])
     s2 = np.array([[0.25, 0.625, 0.125], [0.25, 0.25, 0.5]])
@@ -135,8 +147,9 @@ def test_clear_errors(models, tmp_path):
     a = read(models['a_csv'])
     a.iloc[:-1].to_csv(tmp_path / 'short.csv', index=False)
     with pytest.raises(DataError, match='short.csv.*not hold the same'):
-        ensemble([models['a_csv'], str(tmp_path / 'short.csv')],
-                 str(tmp_path / 'x.csv'))
+        ensemble(
+            [models['a_csv'], str(tmp_path / 'short.csv')],
+            str(tmp_path / 'x.csv'))
     top1 = a[['file_name', 'pred_label', 'pred_class', 'score']]
     top1.to_csv(tmp_path / 'top1.csv', index=False)
     with pytest.raises(DataError, match='--topk'):
@@ -144,6 +157,7 @@ def test_clear_errors(models, tmp_path):
     renamed = a.replace({'glass': 'bottle'})
     renamed.to_csv(tmp_path / 'renamed.csv', index=False)
     with pytest.raises(DataError, match='classes'):
-        ensemble([models['a_csv'], str(tmp_path / 'renamed.csv')],
-                 str(tmp_path / 'x.csv'))
+        ensemble(
+            [models['a_csv'], str(tmp_path / 'renamed.csv')],
+            str(tmp_path / 'x.csv'))
     assert not (tmp_path / 'x.csv').exists()

@@ -33,8 +33,9 @@ def make_data(root: Path, n_train: int = 3, n_val: int = 1) -> Path:
         colour = rng.integers(0, 255, 3)
         for i in range(n_train + n_val):
             img = np.clip(colour + rng.normal(0, 40, (32, 32, 3)), 0, 255)
-            cv2.imwrite(str(root / 'images' / name / f'{name}{i}.jpg'),
-                        img.astype(np.uint8))
+            cv2.imwrite(
+                str(root / 'images' / name / f'{name}{i}.jpg'),
+                img.astype(np.uint8))
             split = 'train' if i < n_train else 'val'
             lists[split].append(f'{name}/{name}{i}.jpg {label}')
     for split, lines in lists.items():
@@ -52,13 +53,22 @@ def random_backbone(path: Path, seed: int) -> str:
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 1.5)
-    torch.save({'state_dict': {f'backbone.{k}': v
-                               for k, v in net.state_dict().items()}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in net.state_dict().items()
+            }
+        }, path)
     return str(path)
 
 
-def write_cfg(tmp: Path, data: Path, ckpt: str, name: str = 'cfg.py',
-              pipeline_scale: int = 32, ann: str = 'meta/train.txt') -> str:
+def write_cfg(tmp: Path,
+              data: Path,
+              ckpt: str,
+              name: str = 'cfg.py',
+              pipeline_scale: int = 32,
+              ann: str = 'meta/train.txt') -> str:
     """A config that ``_base_``s the real fastft config with tiny overrides."""
     text = f'''
 _base_ = {str(CACHED_CFG)!r}
@@ -111,8 +121,8 @@ def setup(tmp_path_factory):
     ckpt_b = random_backbone(tmp / 'b.pth', seed=2)
     cfg_file = write_cfg(tmp, data, ckpt_a)
     written = extract_caches(load(cfg_file))
-    return dict(tmp=tmp, data=data, a=ckpt_a, b=ckpt_b, cfg=cfg_file,
-                written=written)
+    return dict(
+        tmp=tmp, data=data, a=ckpt_a, b=ckpt_b, cfg=cfg_file, written=written)
 
 
 def build_dataset(cfg, split='train'):
@@ -147,8 +157,13 @@ def test_missing_cache_is_explained(setup, tmp_path):
 
 
 def test_other_pipeline_is_refused(setup):
-    cfg = load(write_cfg(setup['tmp'], setup['data'], setup['a'],
-                         'cfg_pipe.py', pipeline_scale=48))
+    cfg = load(
+        write_cfg(
+            setup['tmp'],
+            setup['data'],
+            setup['a'],
+            'cfg_pipe.py',
+            pipeline_scale=48))
     with pytest.raises(DataError) as err:
         build_dataset(cfg)
     assert 'pipeline' in err.value.message
@@ -160,8 +175,13 @@ def test_other_image_list_is_refused(setup):
     short = setup['data'] / 'meta/train_short.txt'
     lines = (setup['data'] / 'meta/train.txt').read_text().splitlines()
     short.write_text('\n'.join(lines[:-1]) + '\n')
-    cfg = load(write_cfg(setup['tmp'], setup['data'], setup['a'],
-                         'cfg_list.py', ann='meta/train_short.txt'))
+    cfg = load(
+        write_cfg(
+            setup['tmp'],
+            setup['data'],
+            setup['a'],
+            'cfg_list.py',
+            ann='meta/train_short.txt'))
     with pytest.raises(DataError, match='list of images'):
         build_dataset(cfg)
 
@@ -169,8 +189,7 @@ def test_other_image_list_is_refused(setup):
 def test_other_checkpoint_is_refused(setup):
     """Training with backbone weights B on a cache made with A fails early."""
     from mmext.apis.cli import build_runner
-    cfg = load(write_cfg(setup['tmp'], setup['data'], setup['b'],
-                         'cfg_b.py'))
+    cfg = load(write_cfg(setup['tmp'], setup['data'], setup['b'], 'cfg_b.py'))
     cfg.work_dir = str(setup['tmp'] / 'wd_b')
     runner = build_runner(cfg)
     with pytest.raises(CheckpointError) as err:
@@ -248,7 +267,8 @@ def test_repeat_copies(setup, tmp_path):
     ds.dataset.pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='RandomResizedCrop', scale=32),
-        dict(type='PackInputs')]
+        dict(type='PackInputs')
+    ]
     extract_caches(cfg, splits=['train'])
     built = build_dataset(cfg)
     assert built.features.shape == (36, 1280) and len(built) == 18

@@ -6,10 +6,15 @@ from mmext.apis.cli import _fit_dataloaders, available_cpus
 
 
 def _cfg(workers: int) -> Config:
-    loader = dict(batch_size=2, num_workers=workers, persistent_workers=True,
-                  pin_memory=True)
-    return Config(dict(train_dataloader=dict(loader),
-                       val_dataloader=dict(loader, num_workers=0)))
+    loader = dict(
+        batch_size=2,
+        num_workers=workers,
+        persistent_workers=True,
+        pin_memory=True)
+    return Config(
+        dict(
+            train_dataloader=dict(loader),
+            val_dataloader=dict(loader, num_workers=0)))
 
 
 def test_workers_capped_at_available_cpus(monkeypatch):
@@ -36,8 +41,9 @@ def test_processes_on_one_machine_share_the_cpus(monkeypatch):
     assert cfg.train_dataloader.num_workers == 2
 
 
-@pytest.mark.skipif(__import__('torch').cuda.is_available(),
-                    reason='pinned memory is kept where CUDA is')
+@pytest.mark.skipif(
+    __import__('torch').cuda.is_available(),
+    reason='pinned memory is kept where CUDA is')
 def test_no_pinned_memory_without_cuda():
     cfg = _cfg(1)
     _fit_dataloaders(cfg)

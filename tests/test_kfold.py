@@ -7,9 +7,8 @@ import sys
 
 import numpy as np
 import pytest
-from mmengine.config import Config
-
 from conftest import REPO, write_tiny_config
+from mmengine.config import Config
 
 
 def image_paths(dataset):
@@ -24,32 +23,37 @@ def test_folds_partition_the_training_set(list_set, tmp_path, wrapped):
     from mmext.apis.kfold import kfold_configs
     extra = ''
     if wrapped:
-        extra = ('train_dataloader = dict(dataset=dict(_delete_=True, '
-                 "type='RepeatDataset', times=2, dataset=dict("
-                 "type='GarbageDataset', data_root='{root}', "
-                 "ann_file='meta/train.txt', data_prefix='images', "
-                 "classes='meta/classes.txt', pipeline=train_pipeline)))\n"
-                 ).format(root=list_set)
+        extra = (
+            'train_dataloader = dict(dataset=dict(_delete_=True, '
+            "type='RepeatDataset', times=2, dataset=dict("
+            "type='GarbageDataset', data_root='{root}', "
+            "ann_file='meta/train.txt', data_prefix='images', "
+            "classes='meta/classes.txt', pipeline=train_pipeline)))\n").format(
+                root=list_set)
     cfg = Config.fromfile(write_tiny_config(tmp_path, list_set, extra))
     init_default_scope('mmpretrain')
-    base = image_paths(DATASETS.build(dict(
-        type='GarbageDataset', data_root=str(list_set),
-        ann_file='meta/train.txt', data_prefix='images',
-        classes='meta/classes.txt')))
+    base = image_paths(
+        DATASETS.build(
+            dict(
+                type='GarbageDataset',
+                data_root=str(list_set),
+                ann_file='meta/train.txt',
+                data_prefix='images',
+                classes='meta/classes.txt')))
     assert len(base) == 15
     k = 4
     folds = kfold_configs(cfg, k, seed=3)
     assert len(folds) == k
     vals = []
     for i, fold in enumerate(folds):
-        tr_cfg, va_cfg = fold.train_dataloader.dataset, fold.val_dataloader.dataset
+        tr_cfg = fold.train_dataloader.dataset
+        va_cfg = fold.val_dataloader.dataset
         assert va_cfg.type == 'KFoldDataset' and va_cfg.test_mode
         assert va_cfg.fold == i and va_cfg.num_splits == k and va_cfg.seed == 3
         # the val side keeps the test pipeline, the train side its own
         assert [t['type'] for t in va_cfg.dataset.pipeline][-2] == 'CenterCrop'
         inner = tr_cfg.dataset if wrapped else tr_cfg
-        assert tr_cfg.type == ('RepeatDataset' if wrapped
-                               else 'KFoldDataset')
+        assert tr_cfg.type == ('RepeatDataset' if wrapped else 'KFoldDataset')
         assert inner.type == 'KFoldDataset' and not inner.test_mode
         assert inner.dataset.pipeline[1]['type'] == 'RandomResizedCrop'
         assert fold.test_dataloader.dataset == fold.val_dataloader.dataset
@@ -78,9 +82,10 @@ def test_kfold_refuses_bad_input(list_set, tmp_path):
 
 
 def test_trainval_folds_cover_train_and_val(list_set, tmp_path):
+    from mmpretrain.datasets import build_dataset
+
     from mmext.apis.kfold import kfold_configs, use_trainval
     from mmext.errors import ConfigError
-    from mmpretrain.datasets import build_dataset
     cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
     node = cfg.train_dataloader.dataset
     with pytest.raises(ConfigError, match='trainval.txt does not exist'):
@@ -94,11 +99,12 @@ def test_trainval_folds_cover_train_and_val(list_set, tmp_path):
         f.write('\n'.join(lines) + '\n')
     use_trainval(cfg)
     folds = kfold_configs(cfg, 2)
-    val_parts = [image_paths(build_dataset(f.val_dataloader.dataset))
-                 for f in folds]
+    val_parts = [
+        image_paths(build_dataset(f.val_dataloader.dataset)) for f in folds
+    ]
     assert sorted(val_parts[0] + val_parts[1]) == sorted(
-        osp.join(node.data_root, node.data_prefix, ln.split()[0])
-        for ln in lines)
+        osp.join(node.data_root, node.data_prefix,
+                 ln.split()[0]) for ln in lines)
 
 
 @pytest.mark.slow
@@ -107,8 +113,9 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
     cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
     work = tmp_path / 'kfold'
     tool = osp.join(REPO, 'tools', 'kfold.py')
-    monkeypatch.setattr(sys, 'argv', [tool, cfg, '--folds', '2',
-                                      '--work-dir', str(work)])
+    monkeypatch.setattr(sys, 'argv',
+                        [tool, cfg, '--folds', '2', '--work-dir',
+                         str(work)])
     runpy.run_path(tool, run_name='__main__')
     out = capsys.readouterr().out
     report = json.loads((work / 'kfold.json').read_text())
@@ -119,8 +126,9 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
         assert (work / f'fold_{i}' / 'epoch_2.pth').is_file()
     # the fold's top-1 is a fraction of its 7 or 8 validation images
     for acc in top1:
-        assert any(abs(acc - 100 * c / n) < 1e-3 for n in (7, 8)
-                   for c in range(n + 1))
+        assert any(
+            abs(acc - 100 * c / n) < 1e-3 for n in (7, 8)
+            for c in range(n + 1))
     assert report['summary']['mean'] == pytest.approx(np.mean(top1))
     assert report['summary']['std'] == pytest.approx(np.std(top1, ddof=1))
     assert '**mean +- std** (n=2)' in (work / 'kfold.md').read_text()

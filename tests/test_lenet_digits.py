@@ -43,9 +43,11 @@ def test_split_is_deterministic_stratified_and_disjoint():
 
 
 def test_dataset_serves_32px_grey_images():
-    ds = SklearnDigits(split='test', test_mode=True,
-                       pipeline=[dict(type='Resize', scale=32),
-                                 dict(type='PackInputs')])
+    ds = SklearnDigits(
+        split='test',
+        test_mode=True,
+        pipeline=[dict(type='Resize', scale=32),
+                  dict(type='PackInputs')])
     assert len(ds) == 450 and ds.metainfo['classes'][3] == '3'
     item = ds[0]
     assert tuple(item['inputs'].shape) == (1, 32, 32)
@@ -85,8 +87,7 @@ def test_prediction_grid_colours_right_and_wrong(trained, tmp_path):
     cfg, work_dir, _ = trained
     tool = load_vis_tool()
     ckpt = str(work_dir / f'epoch_{cfg.train_cfg.max_epochs}.pth')
-    images, preds, truths, classes = tool.predict_samples(cfg, ckpt,
-                                                          range(6))
+    images, preds, truths, classes = tool.predict_samples(cfg, ckpt, range(6))
     assert len(images) == 6 and images[0].shape == (32, 32)
     assert truths == [int(x) for x in load_sklearn_digits('test')[1][:6]]
     # make one prediction wrong on purpose: its title turns red

@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / 'shared'
 DATA = SHARED / 'data' / 'trashnet-150px'
 WEIGHTS = SHARED / 'weights' / 'mobilenet-v2_imagenet-backbone_mmpretrain.pth'
-CONFIG = REPO / 'configs' / 'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'
+CONFIG = (
+    REPO / 'configs' /
+    'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')
 ATOL = 1e-4
 
 pytest.importorskip('onnx', reason='pip install onnx onnxruntime')
@@ -39,22 +41,35 @@ def trained(tmp_path_factory):
     torch.nn.init.normal_(model.head.fc.weight, std=0.05)  # spread scores
     classes = (DATA / 'meta' / 'classes.txt').read_text().split()
     ckpt = tmp_path_factory.mktemp('onnx') / 'model.pth'
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': {'classes': classes}}}, ckpt)
-    images = [sorted((DATA / 'images' / c).glob('*.jpg'))[3] for c in classes[:4]]
+    torch.save(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'dataset_meta': {
+                    'classes': classes
+                }
+            }
+        }, ckpt)
+    images = [
+        sorted((DATA / 'images' / c).glob('*.jpg'))[3] for c in classes[:4]
+    ]
     return ckpt, [str(p) for p in images], classes
 
 
 @pytest.mark.slow
 def test_export_matches_pytorch(trained, capsys):
     import onnx
-    from mmext.deploy.cli import export_parser, run_export
+
     from mmext.deploy import onnx_scores
+    from mmext.deploy.cli import export_parser, run_export
     ckpt, images, classes = trained
     out = ckpt.with_suffix('.onnx')
-    result = run_export(export_parser().parse_args(
-        [str(CONFIG), str(ckpt), '--out', str(out), '--images', *images,
-         '--atol', str(ATOL)]))
+    result = run_export(export_parser().parse_args([
+        str(CONFIG),
+        str(ckpt), '--out',
+        str(out), '--images', *images, '--atol',
+        str(ATOL)
+    ]))
     printed = capsys.readouterr().out
     assert 'max |onnxruntime - PyTorch| score' in printed and 'OK' in printed
     assert result['images'] == 4 and result['top1_agree'] == 1.0
@@ -63,8 +78,8 @@ def test_export_matches_pytorch(trained, capsys):
     # The documented contract, built by hand: BGR uint8, short edge to 256
     # (bilinear), central 224 crop. Reference: mmpretrain's own inferencer.
     import mmcv
-    from mmpretrain.apis import ImageClassificationInferencer, get_model
     from mmengine.config import Config
+    from mmpretrain.apis import ImageClassificationInferencer, get_model
     batch = []
     for path in images:
         img = mmcv.imread(path)  # 150x150 BGR
@@ -73,14 +88,15 @@ def test_export_matches_pytorch(trained, capsys):
     scores = onnx_scores(str(out), np.stack(batch))
     cfg = Config.fromfile(str(CONFIG))
     model = get_model(cfg, pretrained=str(ckpt))
-    reference = np.stack([r['pred_scores'] for r in
-                          ImageClassificationInferencer(model)(images)])
+    reference = np.stack([
+        r['pred_scores'] for r in ImageClassificationInferencer(model)(images)
+    ])
     assert scores.shape == (4, len(classes))
     np.testing.assert_allclose(scores, reference, atol=ATOL, rtol=0)
     assert np.ptp(reference[:, 0]) > 1e-3  # images are told apart
     # dynamic batch: one image alone gives its row of the batch
-    np.testing.assert_allclose(onnx_scores(str(out), np.stack(batch[1:2])),
-                               scores[1:2], atol=1e-6)
+    np.testing.assert_allclose(
+        onnx_scores(str(out), np.stack(batch[1:2])), scores[1:2], atol=1e-6)
     meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
     assert meta['input_size'] == '224x224'
     assert meta['classes'].startswith('["glass"')
@@ -89,6 +105,7 @@ def test_export_matches_pytorch(trained, capsys):
 def test_variable_size_pipeline_is_refused(tmp_path):
     import mmcv
     from mmengine.config import Config
+
     from mmext.deploy import ExportError, prepare_images
     paths = []
     for i, shape in enumerate([(40, 60, 3), (50, 50, 3)]):
@@ -98,7 +115,8 @@ def test_variable_size_pipeline_is_refused(tmp_path):
     cfg.test_dataloader.dataset.pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='ResizeEdge', scale=32, edge='short'),
-        dict(type='PackInputs')]
+        dict(type='PackInputs')
+    ]
     with pytest.raises(ExportError, match='CenterCrop'):
         prepare_images(cfg, paths)
     cfg.test_dataloader.dataset.pipeline.insert(
@@ -112,10 +130,16 @@ def test_variable_size_pipeline_is_refused(tmp_path):
 def test_amp_without_gpu_gives_clear_message(tmp_path):
     env = dict(os.environ)
     env.pop('MMEXT_DEBUG', None)
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', str(CONFIG), '--amp',
-         '--work-dir', str(tmp_path)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(CONFIG), '--amp', '--work-dir',
+        str(tmp_path)
+    ],
+                          cwd=REPO,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert '--amp (automatic mixed precision) needs a CUDA GPU' in proc.stderr
     assert 'drop --amp' in proc.stderr

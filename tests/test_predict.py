@@ -14,9 +14,8 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-
 from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
+from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLASSES = ('glass', 'paper', 'trash')
@@ -34,7 +33,7 @@ def make_images(folder) -> list:
             img[..., 0] = 230 - 60 * c  # R
             img[..., 1] = rng.integers(0, 255, (h, w))  # G: texture
             img[..., 2] = 20 + 40 * i  # B
-            img[: h // 2, : w // 3, 0] = 10  # a dark-red patch
+            img[:h // 2, :w // 3, 0] = 10  # a dark-red patch
             path = folder / cls / f'{cls}{i}.png'
             Image.fromarray(img).save(path)
             paths.append(str(path))
@@ -51,8 +50,7 @@ def tiny_run(tmp_path_factory):
     cfg_file = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=40)
     ckpt = tmp / 'tiny.pth'
     save_tiny_resnet_checkpoint(cfg_file, ckpt)
-    return dict(data=data, paths=paths, cfg=cfg_file, ckpt=str(ckpt),
-                tmp=tmp)
+    return dict(data=data, paths=paths, cfg=cfg_file, ckpt=str(ckpt), tmp=tmp)
 
 
 @pytest.mark.slow
@@ -62,8 +60,10 @@ def test_predict_matches_test_csv(tiny_run):
 
     csv = tiny_run['tmp'] / 'preds.csv'
     args = test_parser().parse_args([
-        tiny_run['cfg'], tiny_run['ckpt'], '--out', str(csv), '--topk', '3',
-        '--work-dir', str(tiny_run['tmp'] / 'work')])
+        tiny_run['cfg'], tiny_run['ckpt'], '--out',
+        str(csv), '--topk', '3', '--work-dir',
+        str(tiny_run['tmp'] / 'work')
+    ])
     run_test(args)
     table = pd.read_csv(csv, encoding='utf-8-sig').set_index('file_name')
     assert len(table) == 9
@@ -98,8 +98,9 @@ def test_predict_matches_test_csv(tiny_run):
 def test_predict_tool(tiny_run, monkeypatch, capsys):
     tool = osp.join(REPO, 'tools', 'predict.py')
     image = tiny_run['paths'][0]
-    monkeypatch.setattr(sys, 'argv', [tool, image, tiny_run['cfg'],
-                                      tiny_run['ckpt'], '--topk', '2'])
+    monkeypatch.setattr(
+        sys, 'argv',
+        [tool, image, tiny_run['cfg'], tiny_run['ckpt'], '--topk', '2'])
     runpy.run_path(tool, run_name='__main__')
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith(image)

@@ -8,9 +8,8 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-
 from conftest import COLOURS, REPO, make_image, write_tiny_config
+from mmengine.config import Config
 
 
 @pytest.fixture
@@ -28,16 +27,22 @@ def setup(list_set, tmp_path):
     cfg = Config.fromfile(cfg_file)
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    model = MODELS.build(dict(cfg.model,
-                              data_preprocessor=cfg.data_preprocessor))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     model.init_weights()
     with torch.no_grad():  # a random head: scores that differ by image
-        model.head.fc.weight.copy_(torch.randn_like(model.head.fc.weight) * 3e3)
+        model.head.fc.weight.copy_(
+            torch.randn_like(model.head.fc.weight) * 3e3)
     meta = DATASETS.build(dict(cfg.train_dataloader.dataset,
                                pipeline=[])).metainfo
     ckpt = tmp_path / 'tiny.pth'
-    save_checkpoint({'state_dict': model.state_dict(),
-                     'meta': {'dataset_meta': dict(meta)}}, str(ckpt))
+    save_checkpoint(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'dataset_meta': dict(meta)
+            }
+        }, str(ckpt))
     images = list_set / 'images'
     for i in range(3):
         make_image(images / 'extra' / f'new_{i}.jpg', COLOURS[i], seed=900 + i)
@@ -45,8 +50,12 @@ def setup(list_set, tmp_path):
                 images / 'extra' / 'renamed_train.jpg')  # training image
     shutil.copy(images / 'paper' / 'paper_6.jpg',
                 images / 'extra' / 'dupe_val.jpg')  # val image, twice
-    return dict(cfg=cfg_file, ckpt=str(ckpt), images=images, root=list_set,
-                tmp=tmp_path)
+    return dict(
+        cfg=cfg_file,
+        ckpt=str(ckpt),
+        images=images,
+        root=list_set,
+        tmp=tmp_path)
 
 
 def read_lines(path):
@@ -54,8 +63,10 @@ def read_lines(path):
 
 
 def train_paths(root):
-    return {ln.split()[0] for ln in
-            (root / 'meta' / 'train.txt').read_text().splitlines()}
+    return {
+        ln.split()[0]
+        for ln in (root / 'meta' / 'train.txt').read_text().splitlines()
+    }
 
 
 def test_threshold_is_inclusive_and_exact(tmp_path):
@@ -67,16 +78,20 @@ def test_threshold_is_inclusive_and_exact(tmp_path):
         files.append(str(path))
     thr = 0.9
     just_below = float(np.nextafter(thr, 0))
-    results = [dict(file=f, labels=[i % 3], scores=[s])
-               for i, (f, s) in enumerate(zip(files, [thr, just_below,
-                                                      0.999, 0.2]))]
+    results = [
+        dict(file=f, labels=[i % 3], scores=[s])
+        for i, (f, s) in enumerate(zip(files, [thr, just_below, 0.999, 0.2]))
+    ]
     got = select_pseudo_labels(results, thr)
     assert got['lines'] == ['img_0.jpg 0', 'img_2.jpg 2']
     assert got['below_thr'] == 2
     # a training image is dropped by path, and its copy by content
     shutil.copy(files[2], tmp_path / 'u' / 'img_copy.jpg')
-    results.append(dict(file=str(tmp_path / 'u' / 'img_copy.jpg'),
-                        labels=[1], scores=[1.0]))
+    results.append(
+        dict(
+            file=str(tmp_path / 'u' / 'img_copy.jpg'),
+            labels=[1],
+            scores=[1.0]))
     got = select_pseudo_labels(results, thr, exclude=[files[0]])
     assert got['lines'] == ['img_2.jpg 2']
     assert got['in_train'] == 1 and got['duplicate'] == 1
@@ -86,13 +101,14 @@ def test_threshold_is_inclusive_and_exact(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_tool_excludes_training_images_and_copies(setup, monkeypatch,
-                                                  capsys):
+def test_tool_excludes_training_images_and_copies(setup, monkeypatch, capsys):
     tool = osp.join(REPO, 'tools', 'pseudo_label.py')
     out = setup['root'] / 'meta' / 'pseudo.txt'
-    monkeypatch.setattr(sys, 'argv', [tool, setup['cfg'], setup['ckpt'],
-                                      str(setup['images']), '--thr', '0',
-                                      '--out', str(out)])
+    monkeypatch.setattr(sys, 'argv', [
+        tool, setup['cfg'], setup['ckpt'],
+        str(setup['images']), '--thr', '0', '--out',
+        str(out)
+    ])
     runpy.run_path(tool, run_name='__main__')
     lines = read_lines(out)
     paths = [p for p, _ in lines]
@@ -109,12 +125,15 @@ def test_tool_excludes_training_images_and_copies(setup, monkeypatch,
 
     # --exclude: the val list too; only the 3 new images remain
     monkeypatch.setattr(sys, 'argv', [
-        tool, setup['cfg'], setup['ckpt'], str(setup['images']), '--thr', '0',
-        '--out', str(out), '--exclude', str(setup['root'] / 'meta' /
-                                            'val.txt')])
+        tool, setup['cfg'], setup['ckpt'],
+        str(setup['images']), '--thr', '0', '--out',
+        str(out), '--exclude',
+        str(setup['root'] / 'meta' / 'val.txt')
+    ])
     runpy.run_path(tool, run_name='__main__')
     assert sorted(p for p, _ in read_lines(out)) == [
-        f'extra/new_{i}.jpg' for i in range(3)]
+        f'extra/new_{i}.jpg' for i in range(3)
+    ]
 
 
 @pytest.mark.slow
@@ -123,16 +142,21 @@ def test_real_scores_split_at_the_threshold(setup, tmp_path):
     from mmext.apis.pseudo_label import pseudo_label
     predictor = Predictor(setup['cfg'], setup['ckpt'], device='cpu')
     extra = setup['images'] / 'extra'
-    scores = {osp.relpath(r['file'], setup['images']): r['scores'][0]
-              for r in predictor(list_images(str(extra)))}
+    scores = {
+        osp.relpath(r['file'], setup['images']): r['scores'][0]
+        for r in predictor(list_images(str(extra)))
+    }
     assert len(set(round(s, 6) for s in scores.values())) > 2
     thr = float(np.median(list(scores.values())))
     out = tmp_path / 'pseudo.txt'
-    res = pseudo_label(setup['cfg'], setup['ckpt'], str(extra), thr,
-                       str(out), device='cpu')
+    res = pseudo_label(
+        setup['cfg'], setup['ckpt'], str(extra), thr, str(out), device='cpu')
     kept = {p for p, _ in read_lines(out)}
-    expected = {osp.relpath(p, 'extra') for p, s in scores.items()
-                if s >= thr and p != 'extra/renamed_train.jpg'}
+    expected = {
+        osp.relpath(p, 'extra')
+        for p, s in scores.items()
+        if s >= thr and p != 'extra/renamed_train.jpg'
+    }
     assert kept == expected and res['below_thr'] == sum(
         s < thr for s in scores.values())
 
@@ -141,13 +165,17 @@ def test_real_scores_split_at_the_threshold(setup, tmp_path):
 def test_recipe_config_trains_on_labels_plus_pseudo_labels(setup):
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import DATASETS
-    (setup['root'] / 'meta' / 'pseudo.txt').write_text(
-        'extra/new_0.jpg 0\nextra/new_2.jpg 2\n')
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/recipe/'
-        'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_pseudo.py'))
-    base = Config.fromfile(osp.join(
-        REPO, 'configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'))
+    (setup['root'] / 'meta' /
+     'pseudo.txt').write_text('extra/new_0.jpg 0\nextra/new_2.jpg 2\n')
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/recipe/'
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_pseudo.py'))
+    base = Config.fromfile(
+        osp.join(
+            REPO,
+            'configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')
+    )
     concat = cfg.train_dataloader.dataset
     assert concat.type == 'ConcatDataset'
     assert concat.datasets[0] == base.train_dataloader.dataset
@@ -159,7 +187,8 @@ def test_recipe_config_trains_on_labels_plus_pseudo_labels(setup):
         data_prefix=str(setup['images']),
         ann_file=str(setup['root'] / 'meta' / 'pseudo.txt'),
         classes=str(setup['root'] / 'meta' / 'classes.txt'),
-        class_bins=None, pipeline=[])
+        class_bins=None,
+        pipeline=[])
     init_default_scope('mmpretrain')
     dataset = DATASETS.build(concat)
     assert len(dataset) == 15 + 2

@@ -144,37 +144,51 @@ def states(hook, runner, epochs):
 def test_hook_switches_at_configured_epochs():
     aug = SamplePairing()
     runner = FakeRunner([aug], max_epochs=12)
-    hook = HOOKS.build(dict(type='SamplePairingHook', start_epoch=2,
-                            end_epoch=-2, on_epochs=3, off_epochs=1, prob=0.5))
+    hook = HOOKS.build(
+        dict(
+            type='SamplePairingHook',
+            start_epoch=2,
+            end_epoch=-2,
+            on_epochs=3,
+            off_epochs=1,
+            prob=0.5))
     hook.before_train(runner)
     got = states(hook, runner, range(12))
     #          0      1      2     3     4     5      6     7     8     9
-    expect = [False, False, True, True, True, False, True, True, True, False,
-              False, False]  # 10, 11: the final epochs stay off
+    expect = [
+        False, False, True, True, True, False, True, True, True, False, False,
+        False
+    ]  # 10, 11: the final epochs stay off
     assert got == expect
     assert aug.prob == 0.5
 
 
 def test_hook_state_after_resume_matches_uninterrupted_run():
     full = FakeRunner([SamplePairing()], max_epochs=10)
-    hook = SamplePairingHook(start_epoch=1, end_epoch=9, on_epochs=2,
-                             off_epochs=1)
+    hook = SamplePairingHook(
+        start_epoch=1, end_epoch=9, on_epochs=2, off_epochs=1)
     hook.before_train(full)
     uninterrupted = states(hook, full, range(10))
     # a fresh process (new hook, new augment, which starts enabled) resumed
     # at epoch 5: the state comes from runner.epoch, not from history
     resumed = FakeRunner([SamplePairing(enabled=True)], epoch=6, max_epochs=10)
-    hook2 = SamplePairingHook(start_epoch=1, end_epoch=9, on_epochs=2,
-                              off_epochs=1)
+    hook2 = SamplePairingHook(
+        start_epoch=1, end_epoch=9, on_epochs=2, off_epochs=1)
     hook2.before_train(resumed)
     assert states(hook2, resumed, range(6, 10)) == uninterrupted[6:]
-    assert uninterrupted == [False, True, True, False, True, True, False,
-                             True, True, False]
+    assert uninterrupted == [
+        False, True, True, False, True, True, False, True, True, False
+    ]
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(on_epochs=0), dict(off_epochs=-1), dict(start_epoch=-1),
-    dict(start_epoch=1.5), dict(end_epoch='last'), dict(prob=2.0)])
+    dict(on_epochs=0),
+    dict(off_epochs=-1),
+    dict(start_epoch=-1),
+    dict(start_epoch=1.5),
+    dict(end_epoch='last'),
+    dict(prob=2.0)
+])
 def test_hook_rejects_bad_parameters(kwargs):
     with pytest.raises(ConfigError):
         SamplePairingHook(**kwargs)
@@ -202,34 +216,46 @@ def _write_images(root: Path, n_per_class: int = 4) -> None:
 
 def _tiny_cfg(data: Path, work_dir: Path, max_epochs: int):
     from mmengine.config import Config
-    pipeline = [dict(type='LoadImageFromFile', color_type='grayscale'),
-                dict(type='PackInputs')]
+    pipeline = [
+        dict(type='LoadImageFromFile', color_type='grayscale'),
+        dict(type='PackInputs')
+    ]
     loader = dict(
-        batch_size=4, num_workers=0,
+        batch_size=4,
+        num_workers=0,
         sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='CustomDataset', data_root=str(data),
-                     pipeline=pipeline))
-    return Config(dict(
-        default_scope='mmpretrain',
-        model=dict(
-            type='ImageClassifier',
-            backbone=dict(type='LeNet5', num_classes=0),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=2, in_channels=120),
-            data_preprocessor=dict(num_classes=2),
-            train_cfg=dict(augments=dict(type='SamplePairing'))),
-        work_dir=str(work_dir),
-        train_dataloader=loader,
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
-                           checkpoint=dict(type='CheckpointHook', interval=1)),
-        custom_hooks=[dict(type='SamplePairingHook', start_epoch=1,
-                           end_epoch=-1, on_epochs=2, off_epochs=1)],
-        randomness=dict(seed=0),
-        log_processor=dict(by_epoch=True),
-        env_cfg=dict(dist_cfg=dict(backend='gloo')),
-    ))
+        dataset=dict(
+            type='CustomDataset', data_root=str(data), pipeline=pipeline))
+    return Config(
+        dict(
+            default_scope='mmpretrain',
+            model=dict(
+                type='ImageClassifier',
+                backbone=dict(type='LeNet5', num_classes=0),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(
+                    type='LinearClsHead', num_classes=2, in_channels=120),
+                data_preprocessor=dict(num_classes=2),
+                train_cfg=dict(augments=dict(type='SamplePairing'))),
+            work_dir=str(work_dir),
+            train_dataloader=loader,
+            train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+            optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+            default_hooks=dict(
+                logger=dict(type='LoggerHook', interval=1),
+                checkpoint=dict(type='CheckpointHook', interval=1)),
+            custom_hooks=[
+                dict(
+                    type='SamplePairingHook',
+                    start_epoch=1,
+                    end_epoch=-1,
+                    on_epochs=2,
+                    off_epochs=1)
+            ],
+            randomness=dict(seed=0),
+            log_processor=dict(by_epoch=True),
+            env_cfg=dict(dist_cfg=dict(backend='gloo')),
+        ))
 
 
 def _logged_states(work_dir: Path):
@@ -239,7 +265,8 @@ def _logged_states(work_dir: Path):
         for line in path.read_text().splitlines():
             rec = json.loads(line)
             if 'sample_pairing' in rec:
-                found.setdefault(rec['epoch'], set()).add(rec['sample_pairing'])
+                found.setdefault(rec['epoch'],
+                                 set()).add(rec['sample_pairing'])
     return found
 
 

@@ -1,4 +1,5 @@
-"""EMA training and checkpoint averaging give loadable, correctly averaged weights.
+"""EMA training and checkpoint averaging give loadable, correctly averaged
+weights.
 
 One tiny training run (MobileNetV2-0.35, 32 px, 2 epochs x 4 iterations) with
 mmpretrain's ``EMAHook`` (momentum 0.3, so the EMA is far from the raw
@@ -15,10 +16,9 @@ import sys
 import pandas as pd
 import pytest
 import torch
+from conftest import REPO, make_list_set, write_tiny_config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
-from conftest import REPO, make_list_set, write_tiny_config
 
 MOMENTUM = 0.3
 RECORDED = []
@@ -29,12 +29,17 @@ class RecordParamsHook(Hook):
 
     priority = 'LOWEST'  # after EMAHook (ABOVE_NORMAL) has updated the EMA
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        RECORDED.append({k: v.detach().clone()
-                         for k, v in model.named_parameters()})
+        RECORDED.append({
+            k: v.detach().clone()
+            for k, v in model.named_parameters()
+        })
 
 
 @pytest.fixture(scope='module')
@@ -46,7 +51,8 @@ def ema_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('ema')
     root = make_list_set(tmp / 'tiny')
     # the recipe's way: append EMAHook to the base custom_hooks
-    cfg = write_tiny_config(tmp, root, f"""
+    cfg = write_tiny_config(
+        tmp, root, f"""
 custom_hooks = [dict(type='BadImageReportHook'),
                 dict(type='EMAHook', momentum={MOMENTUM},
                      priority='ABOVE_NORMAL'),
@@ -56,8 +62,7 @@ custom_hooks = [dict(type='BadImageReportHook'),
     RECORDED.clear()
     run_train(train_parser().parse_args([cfg, '--work-dir', str(work)]))
     assert len(RECORDED) == 8  # 15 images / batch 4 = 4 iterations x 2
-    return dict(cfg=cfg, work=work, root=root, tmp=tmp,
-                raw=list(RECORDED))
+    return dict(cfg=cfg, work=work, root=root, tmp=tmp, raw=list(RECORDED))
 
 
 def ema_of(seq, momentum):
@@ -90,40 +95,47 @@ def test_ema_checkpoint_holds_the_ema_of_the_recorded_weights(ema_run):
 
 def test_ema_recipe_config_appends_the_hook():
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(
-        REPO, 'configs/recipe/'
-        'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_ema.py'))
-    base = Config.fromfile(osp.join(
-        REPO, 'configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/recipe/'
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_ema.py'))
+    base = Config.fromfile(
+        osp.join(
+            REPO,
+            'configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')
+    )
     types = [h['type'] for h in cfg.custom_hooks]
     assert types == [h['type'] for h in base.custom_hooks] + ['EMAHook']
     assert 0 < cfg.custom_hooks[-1]['momentum'] < 0.1
 
 
 def run_soup(argv, monkeypatch):
-    tool = osp.join(REPO, 'tools', 'model_converters', 'average_checkpoints.py')
+    tool = osp.join(REPO, 'tools', 'model_converters',
+                    'average_checkpoints.py')
     monkeypatch.setattr(sys, 'argv', [tool, *map(str, argv)])
     runpy.run_path(tool, run_name='__main__')
 
 
-@pytest.mark.parametrize('flag,key', [(None, 'state_dict'),
-                                      ('--raw', 'raw'),
+@pytest.mark.parametrize('flag,key', [(None, 'state_dict'), ('--raw', 'raw'),
                                       ('--use-ema', 'state_dict')])
-def test_soup_of_last_two_is_their_mean(ema_run, tmp_path, monkeypatch,
-                                        flag, key):
+def test_soup_of_last_two_is_their_mean(ema_run, tmp_path, monkeypatch, flag,
+                                        key):
     from mmext.checkpoint import safe_torch_load
     out = tmp_path / 'soup.pth'
-    run_soup(['--work-dir', ema_run['work'], '--last', '2', '--out', out]
-             + ([flag] if flag else []), monkeypatch)
+    run_soup(['--work-dir', ema_run['work'], '--last', '2', '--out', out] +
+             ([flag] if flag else []), monkeypatch)
     soup = safe_torch_load(str(out))
     assert set(soup) == {'meta', 'state_dict'}
     assert soup['meta']['dataset_meta']['classes'] == ('glass', 'paper',
                                                        'trash')
-    a, b = (safe_torch_load(str(ema_run['work'] / f'epoch_{e}.pth'))
-            for e in (1, 2))
+    a, b = (
+        safe_torch_load(str(ema_run['work'] / f'epoch_{e}.pth'))
+        for e in (1, 2))
     if key == 'raw':
-        a, b = ({k[7:]: v for k, v in c['ema_state_dict'].items()
-                 if k.startswith('module.')} for c in (a, b))
+        a, b = ({
+            k[7:]: v
+            for k, v in c['ema_state_dict'].items() if k.startswith('module.')
+        } for c in (a, b))
     else:
         a, b = a['state_dict'], b['state_dict']
     state = soup['state_dict']
@@ -132,8 +144,9 @@ def test_soup_of_last_two_is_their_mean(ema_run, tmp_path, monkeypatch,
     for k, v in state.items():
         if v.is_floating_point():
             n_float += 1
-            assert torch.allclose(v, (a[k].double() + b[k].double()).div(2)
-                                  .to(v.dtype), atol=1e-7), k
+            assert torch.allclose(
+                v, (a[k].double() + b[k].double()).div(2).to(v.dtype),
+                atol=1e-7), k
         else:  # BN num_batches_tracked: the last checkpoint's
             assert torch.equal(v, b[k]), k
     assert n_float > 50
@@ -147,8 +160,11 @@ def test_soup_tests_like_a_normal_checkpoint(ema_run, tmp_path, monkeypatch):
              monkeypatch)
     csv = tmp_path / 'soup.csv'
     run_test(test_parser().parse_args([
-        ema_run['cfg'], str(out), '--out', str(csv), '--work-dir',
-        str(tmp_path / 'w')]))
+        ema_run['cfg'],
+        str(out), '--out',
+        str(csv), '--work-dir',
+        str(tmp_path / 'w')
+    ]))
     frame = pd.read_csv(csv, encoding='utf-8-sig')
     assert len(frame) == 6 and frame['score'].between(0, 1).all()
 
@@ -168,8 +184,10 @@ def test_tta_of_an_ema_checkpoint_tests_the_saved_weights(ema_run, tmp_path):
     for cfg in (ema_run['cfg'], str(plain)):
         csv = tmp_path / f'{osp.basename(cfg)}.csv'
         run_test(test_parser().parse_args([
-            cfg, ckpt, '--tta', '--out', str(csv), '--topk', '3',
-            '--work-dir', str(tmp_path / 'w')]))
+            cfg, ckpt, '--tta', '--out',
+            str(csv), '--topk', '3', '--work-dir',
+            str(tmp_path / 'w')
+        ]))
         frames.append(pd.read_csv(csv, encoding='utf-8-sig'))
     pd.testing.assert_frame_equal(frames[0], frames[1])
 
@@ -184,8 +202,8 @@ def test_select_best_uses_the_val_metric(ema_run):
     # ties go to the later epoch
     if curve[1] == curve[2]:
         assert epoch == 2
-    assert select_checkpoints(str(ema_run['work']), last=1)[0].endswith(
-        'epoch_2.pth')
+    assert select_checkpoints(
+        str(ema_run['work']), last=1)[0].endswith('epoch_2.pth')
 
 
 def test_soup_refuses_mismatched_and_non_ema(ema_run, tmp_path):
@@ -205,10 +223,13 @@ def test_soup_refuses_mismatched_and_non_ema(ema_run, tmp_path):
     with pytest.raises(CheckpointError, match='other_head.pth.*missing'):
         average_checkpoints([good, str(bad)], str(tmp_path / 'x.pth'))
     plain = tmp_path / 'plain.pth'
-    torch.save({'meta': {}, 'state_dict': safe_torch_load(good)['state_dict']},
-               plain)
+    torch.save({
+        'meta': {},
+        'state_dict': safe_torch_load(good)['state_dict']
+    }, plain)
     with pytest.raises(CheckpointError, match='no ema_state_dict'):
-        average_checkpoints([str(plain)], str(tmp_path / 'x.pth'),
+        average_checkpoints([str(plain)],
+                            str(tmp_path / 'x.pth'),
                             weights='ema')
     with pytest.raises(CheckpointError, match='fewer than the 5'):
         select_checkpoints(str(ema_run['work']), last=5)

@@ -13,8 +13,11 @@ def _results(n=5, k=4, seed=0, with_gt=True):
     out = []
     for i in range(n):
         s = rng.random(k)
-        r = {'sample_idx': i, 'img_path': f'/data/test/img_{i}.jpg',
-             'pred_score': (s / s.sum()).astype(np.float32)}
+        r = {
+            'sample_idx': i,
+            'img_path': f'/data/test/img_{i}.jpg',
+            'pred_score': (s / s.sum()).astype(np.float32)
+        }
         if with_gt:
             r['gt_label'] = i % k
         out.append(r)
@@ -25,12 +28,17 @@ def test_frame_rows_columns_and_topk():
     res = _results()
     shuffled = res[3:] + res[:3] + res[:2]  # padded + out of order, as in DDP
     classes = ['可回收物/易拉罐', '其他垃圾/烟蒂', 'c', 'd']
-    df = predictions_frame(shuffled, classes, topk=3, class_to_bin=[0, 1, 1, 0],
-                           bins=['可回收物', '其他垃圾'])
+    df = predictions_frame(
+        shuffled,
+        classes,
+        topk=3,
+        class_to_bin=[0, 1, 1, 0],
+        bins=['可回收物', '其他垃圾'])
     assert list(df.columns) == [
         'file_name', 'pred_label', 'pred_class', 'score', 'top2_label',
         'top2_class', 'top2_score', 'top3_label', 'top3_class', 'top3_score',
-        'pred_bin', 'gt_label']
+        'pred_bin', 'gt_label'
+    ]
     assert list(df.file_name) == [f'img_{i}.jpg' for i in range(5)]
     for row, r in zip(df.itertuples(), res):
         order = np.argsort(-r['pred_score'])
@@ -53,9 +61,10 @@ def test_csv_parses_back_and_unlabeled(tmp_path):
 
 def test_class_subfolders_keep_relative_names():
     res = _results(2)
-    res[0]['img_path'], res[1]['img_path'] = '/d/glass/g1.jpg', '/d/trash/t1.jpg'
-    assert list(predictions_frame(res, list('abcd')).file_name) == [
-        'glass/g1.jpg', 'trash/t1.jpg']
+    res[0]['img_path'], res[1][
+        'img_path'] = '/d/glass/g1.jpg', '/d/trash/t1.jpg'
+    assert list(predictions_frame(
+        res, list('abcd')).file_name) == ['glass/g1.jpg', 'trash/t1.jpg']
 
 
 def test_atomic_write_keeps_previous_file_on_failure(tmp_path):
@@ -73,8 +82,10 @@ def test_bin_accuracy():
     metric = BinAccuracy()
     metric.dataset_meta = {'class_to_bin': (0, 0, 1), 'bins': ('r', 'o')}
     import torch
-    samples = [{'pred_score': torch.tensor(s), 'gt_label': torch.tensor([g])}
-               for s, g in [([.9, .1, 0], 1), ([0, .2, .8], 2), ([.1, .1, .8], 0)]]
+    samples = [{
+        'pred_score': torch.tensor(s),
+        'gt_label': torch.tensor([g])
+    } for s, g in [([.9, .1, 0], 1), ([0, .2, .8], 2), ([.1, .1, .8], 0)]]
     metric.process(None, samples)
     out = metric.compute_metrics(metric.results)
     # pred bins r, o, o vs true r, o, r: 2 of 3 right; wrong item, right bin

@@ -12,8 +12,9 @@ from mmext.errors import ConfigError
 from mmext.transforms.gaussian_noise import GaussianNoise
 
 REPO = Path(__file__).resolve().parents[1]
-PHOTOGEO = (REPO / 'configs' / 'ablations' /
-            'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet_photogeo.py')
+PHOTOGEO = (
+    REPO / 'configs' / 'ablations' /
+    'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet_photogeo.py')
 
 
 def image(dtype=np.uint8, shape=(40, 30, 3), value=None):
@@ -68,8 +69,10 @@ def test_noise_seeded_and_prob():
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     np.random.seed(0)
     t_half = GaussianNoise(sigma_range=(5., 5.), prob=0.5)
-    changed = [not np.array_equal(t_half(dict(img=img.copy()))['img'], img)
-               for _ in range(200)]
+    changed = [
+        not np.array_equal(t_half(dict(img=img.copy()))['img'], img)
+        for _ in range(200)
+    ]
     assert 0.35 < np.mean(changed) < 0.65
     never = GaussianNoise(prob=0.)
     assert np.array_equal(never(dict(img=img.copy()))['img'], img)
@@ -78,17 +81,23 @@ def test_noise_seeded_and_prob():
 def test_shared_noise_across_channels():
     img = image(np.float32, (20, 20, 3), value=100.)
     np.random.seed(3)
-    out = GaussianNoise(sigma_range=(5., 5.), prob=1.,
-                        per_channel=False)(dict(img=img.copy()))['img']
+    out = GaussianNoise(
+        sigma_range=(5., 5.), prob=1.,
+        per_channel=False)(dict(img=img.copy()))['img']
     assert np.array_equal(out[..., 0], out[..., 1])
     assert not np.all(out == 100.)
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(sigma_range=(-1., 5.)), dict(sigma_range=(5., 1.)),
-    dict(sigma_range=5.), dict(sigma_range=(0., 1., 2.)),
-    dict(sigma_range=('a', 'b')), dict(prob=1.5), dict(prob=-0.1),
-    dict(prob='0.5')])
+    dict(sigma_range=(-1., 5.)),
+    dict(sigma_range=(5., 1.)),
+    dict(sigma_range=5.),
+    dict(sigma_range=(0., 1., 2.)),
+    dict(sigma_range=('a', 'b')),
+    dict(prob=1.5),
+    dict(prob=-0.1),
+    dict(prob='0.5')
+])
 def test_noise_rejects_bad_parameters(kwargs):
     with pytest.raises(ConfigError, match='GaussianNoise') as info:
         GaussianNoise(**kwargs)
@@ -106,8 +115,10 @@ def photogeo_pipeline():
     init_default_scope('mmpretrain')
     cfg = Config.fromfile(str(PHOTOGEO))
     steps = cfg.train_dataloader.dataset.pipeline
-    return {s['type']: s for s in steps}, Compose(
-        [TRANSFORMS.build(s) for s in steps[1:-1]])
+    return {
+        s['type']: s
+        for s in steps
+    }, Compose([TRANSFORMS.build(s) for s in steps[1:-1]])
 
 
 def test_photogeo_set_keeps_shape_dtype_and_is_seeded():
@@ -131,8 +142,8 @@ def test_photogeo_ranges_are_uniform_over_the_whole_range(name, low, high):
     steps, _ = photogeo_pipeline()
     t = TRANSFORMS.build(steps[name])
     np.random.seed(0)
-    draws = np.array([t.random_negative(t.random_magnitude())
-                      for _ in range(4000)])
+    draws = np.array(
+        [t.random_negative(t.random_magnitude()) for _ in range(4000)])
     assert draws.min() >= low and draws.max() <= high
     assert draws.min() < low + 0.05 * (high - low)
     assert draws.max() > high - 0.05 * (high - low)
@@ -142,8 +153,8 @@ def test_photogeo_ranges_are_uniform_over_the_whole_range(name, low, high):
 # -------------------------------- the ablation configs: each one a diff
 ALLOWED = {
     '': set(),
-    '_randaug': {'train_dataloader.dataset.pipeline', 'train_pipeline',
-                 'bgr_mean'},
+    '_randaug':
+    {'train_dataloader.dataset.pipeline', 'train_pipeline', 'bgr_mean'},
     '_samplepairing': {'model.train_cfg', 'custom_hooks'},
     '_mixup': {'model.train_cfg'},
     '_cutmix': {'model.train_cfg'},
@@ -176,9 +187,15 @@ def test_each_ablation_changes_only_its_keys():
     for suffix, allowed in ALLOWED.items():
         cfg = flatten(
             Config.fromfile(str(folder / f'{prefix}{suffix}.py')).to_dict())
-        changed = {k for k in set(base) | set(cfg)
-                   if base.get(k, None) != cfg.get(k, None)}
-        stray = {k for k in changed
-                 if not any(k == a or k.startswith(a + '.') for a in allowed)}
+        changed = {
+            k
+            for k in set(base) | set(cfg)
+            if base.get(k, None) != cfg.get(k, None)
+        }
+        stray = {
+            k
+            for k in changed
+            if not any(k == a or k.startswith(a + '.') for a in allowed)
+        }
         assert not stray, f'{suffix} changes more than it says: {stray}'
         assert changed or not allowed, f'{suffix} changes nothing'

@@ -17,18 +17,31 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Ensemble prediction CSVs and/or models by averaging '
         'their class scores')
-    parser.add_argument('--csv', nargs='+', default=[],
-                        help='prediction CSVs of tools/test.py written with '
-                        '--topk <number of classes>')
-    parser.add_argument('--model', nargs=2, action='append', default=[],
-                        metavar=('CONFIG', 'CHECKPOINT'),
-                        help='a model to run over --images (repeatable)')
+    parser.add_argument(
+        '--csv',
+        nargs='+',
+        default=[],
+        help='prediction CSVs of tools/test.py written with '
+        '--topk <number of classes>')
+    parser.add_argument(
+        '--model',
+        nargs=2,
+        action='append',
+        default=[],
+        metavar=('CONFIG', 'CHECKPOINT'),
+        help='a model to run over --images (repeatable)')
     parser.add_argument('--images', help='image folder for the --model pairs')
-    parser.add_argument('--weights', nargs='+', type=float,
-                        help='one weight per source: the CSVs in order, then '
-                        'the models in order (default: equal)')
-    parser.add_argument('--topk', type=int, default=1,
-                        help='ranked predictions per image in the output')
+    parser.add_argument(
+        '--weights',
+        nargs='+',
+        type=float,
+        help='one weight per source: the CSVs in order, then '
+        'the models in order (default: equal)')
+    parser.add_argument(
+        '--topk',
+        type=int,
+        default=1,
+        help='ranked predictions per image in the output')
     parser.add_argument('--device', help='cpu or cuda (for --model)')
     parser.add_argument('--out', required=True, help='output .csv')
     return parser.parse_args(argv)
@@ -45,10 +58,11 @@ def main(argv=None):
     check_writable(args.out)
     sources = list(args.csv) + [tuple(m) for m in args.model]
     if not sources:
-        raise ConfigError('No prediction sources.',
-                          fix='pass --csv files and/or --model CONFIG CKPT.')
-    frame = ensemble(sources, args.out, args.weights, args.topk,
-                     args.images, args.device)
+        raise ConfigError(
+            'No prediction sources.',
+            fix='pass --csv files and/or --model CONFIG CKPT.')
+    frame = ensemble(sources, args.out, args.weights, args.topk, args.images,
+                     args.device)
     print(f'Ensembled {len(sources)} sources over {len(frame)} images '
           f'-> {args.out}')
     if 'gt_label' in frame.columns and len(frame):

@@ -17,18 +17,28 @@ def parse_args():
         description='Extract the pooled backbone features a fastft config '
         'trains on')
     parser.add_argument('config', help='a config from configs/fastft/')
-    parser.add_argument('--checkpoint', help='full-model checkpoint to take '
-                        'the backbone weights from (default: the init_cfg '
-                        'of the config)')
-    parser.add_argument('--splits', nargs='+', choices=['train', 'val', 'test'],
-                        help='default: every split that reads a cache')
-    parser.add_argument('--force', action='store_true',
-                        help='re-extract even if the cache is up to date')
+    parser.add_argument(
+        '--checkpoint',
+        help='full-model checkpoint to take '
+        'the backbone weights from (default: the init_cfg '
+        'of the config)')
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        choices=['train', 'val', 'test'],
+        help='default: every split that reads a cache')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='re-extract even if the cache is up to date')
     parser.add_argument('--batch-size', type=int, help='images per forward')
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, as for tools/train.py')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, as for tools/train.py')
     return parser.parse_args()
 
 

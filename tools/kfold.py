@@ -25,21 +25,34 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='k-fold cross-validation')
     parser.add_argument('config', help='training config')
     parser.add_argument('--folds', type=int, default=5, help='K')
-    parser.add_argument('--only', type=int, nargs='+',
-                        help='train only these folds (0-based)')
-    parser.add_argument('--split-seed', type=int, default=0,
-                        help='KFoldDataset shuffle seed (same for all folds)')
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        help='training seeds (each fold is trained once per '
-                        'seed); default: the config\'s randomness.seed')
-    parser.add_argument('--trainval', action='store_true',
-                        help='folds over train + val (meta/trainval.txt) '
-                        'instead of the training list alone')
-    parser.add_argument('--metric', default='accuracy/top1',
-                        help='validation metric to report')
+    parser.add_argument(
+        '--only', type=int, nargs='+', help='train only these folds (0-based)')
+    parser.add_argument(
+        '--split-seed',
+        type=int,
+        default=0,
+        help='KFoldDataset shuffle seed (same for all folds)')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='training seeds (each fold is trained once per '
+        'seed); default: the config\'s randomness.seed')
+    parser.add_argument(
+        '--trainval',
+        action='store_true',
+        help='folds over train + val (meta/trainval.txt) '
+        'instead of the training list alone')
+    parser.add_argument(
+        '--metric',
+        default='accuracy/top1',
+        help='validation metric to report')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys')
     return parser.parse_args(argv)
 
 
@@ -58,22 +71,29 @@ def main(argv=None):
         use_trainval(cfg)
     os.environ.setdefault('LOCAL_RANK', '0')
     work_root = args.work_dir or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+        'work_dirs',
+        osp.splitext(osp.basename(args.config))[0])
     os.makedirs(work_root, exist_ok=True)
     results = run_kfold(cfg, work_root, args.folds, args.split_seed,
                         args.seeds, args.metric, args.only)
     table = format_report(results, args.metric)
     print(table)
-    with atomic_write(osp.join(work_root, 'kfold.md'), 'w',
-                      encoding='utf-8') as f:
+    with atomic_write(
+            osp.join(work_root, 'kfold.md'), 'w', encoding='utf-8') as f:
         f.write(table + '\n')
-    with atomic_write(osp.join(work_root, 'kfold.json'), 'w',
-                      encoding='utf-8') as f:
-        json.dump(dict(config=args.config, folds=args.folds,
-                       trainval=args.trainval,
-                       split_seed=args.split_seed, metric=args.metric,
-                       summary=summarize(results, args.metric),
-                       runs=results), f, indent=2)
+    with atomic_write(
+            osp.join(work_root, 'kfold.json'), 'w', encoding='utf-8') as f:
+        json.dump(
+            dict(
+                config=args.config,
+                folds=args.folds,
+                trainval=args.trainval,
+                split_seed=args.split_seed,
+                metric=args.metric,
+                summary=summarize(results, args.metric),
+                runs=results),
+            f,
+            indent=2)
 
 
 if __name__ == '__main__':

@@ -29,30 +29,42 @@ def parse_args():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='dataset', required=True)
     t = sub.add_parser('trashnet', help='TrashNet (6 classes)')
-    t.add_argument('--src', help='local copy (folder or zip); default: download')
+    t.add_argument(
+        '--src', help='local copy (folder or zip); default: download')
     t.add_argument('--out', default='data/trashnet')
     t.add_argument('--sha256', help='expected SHA-256 of the downloaded zip')
-    g = sub.add_parser('garbage_classify', help='Huawei Cloud 2019 (40 classes)')
+    g = sub.add_parser(
+        'garbage_classify', help='Huawei Cloud 2019 (40 classes)')
     g.add_argument('--src', required=True)
     g.add_argument('--out', default='data/garbage_classify')
     f = sub.add_parser('folder', help='your own folder-per-class data set')
     f.add_argument('--src', required=True)
     f.add_argument('--out', required=True)
-    c = sub.add_parser('garbage_26x100',
-                       help='MindSpore course set (26 classes, train/ + val/)')
-    c.add_argument('--src', required=True,
-                   help='the unpacked garbage_26x100 folder')
+    c = sub.add_parser(
+        'garbage_26x100',
+        help='MindSpore course set (26 classes, train/ + val/)')
+    c.add_argument(
+        '--src', required=True, help='the unpacked garbage_26x100 folder')
     c.add_argument('--out', default='data/garbage_26x100')
-    c.add_argument('--copy', action='store_true',
-                   help='copy images instead of symlinking them')
-    c.add_argument('--allow-empty-classes', action='store_true',
-                   help='accept a training class with no images')
+    c.add_argument(
+        '--copy',
+        action='store_true',
+        help='copy images instead of symlinking them')
+    c.add_argument(
+        '--allow-empty-classes',
+        action='store_true',
+        help='accept a training class with no images')
     for p, ratio in ((t, 0.16), (g, 0.1), (f, 0.2)):
-        p.add_argument('--val-ratio', type=float, default=ratio,
-                       help='val fraction per class (when a split is made)')
+        p.add_argument(
+            '--val-ratio',
+            type=float,
+            default=ratio,
+            help='val fraction per class (when a split is made)')
         p.add_argument('--seed', type=int, default=0, help='split seed')
-        p.add_argument('--copy', action='store_true',
-                       help='copy images instead of symlinking them')
+        p.add_argument(
+            '--copy',
+            action='store_true',
+            help='copy images instead of symlinking them')
     return parser.parse_args()
 
 
@@ -61,15 +73,17 @@ def main():
     args = parse_args()
     if args.dataset == 'garbage_26x100':  # the course's own train/val split
         info = prepare_course.prepare_garbage_26x100(
-            args.src, args.out, copy=args.copy,
+            args.src,
+            args.out,
+            copy=args.copy,
             allow_empty_classes=args.allow_empty_classes)
         for k, v in info.items():
             print(f'{k:>8}: {v}')
         return
     common = dict(val_ratio=args.val_ratio, seed=args.seed, copy=args.copy)
     if args.dataset == 'trashnet':
-        info = prepare.prepare_trashnet(args.out, args.src, sha256=args.sha256,
-                                        **common)
+        info = prepare.prepare_trashnet(
+            args.out, args.src, sha256=args.sha256, **common)
     elif args.dataset == 'garbage_classify':
         info = prepare.prepare_garbage_classify(args.src, args.out, **common)
     else:

@@ -19,23 +19,38 @@ from mmext.errors import friendly_main  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Write confident predictions as pseudo-labels')
-    parser.add_argument('config', help='the config the checkpoint was '
-                        'trained with')
+    parser.add_argument(
+        'config', help='the config the checkpoint was '
+        'trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('unlabeled_dir', help='folder of unlabeled images '
-                        '(the written paths are relative to it)')
-    parser.add_argument('--thr', type=float, default=0.9,
-                        help='keep images whose top score is >= this')
-    parser.add_argument('--out', required=True,
-                        help='output list, e.g. data/x/meta/pseudo.txt')
-    parser.add_argument('--exclude', nargs='+', default=[],
-                        help='more label lists whose images must not be '
-                        'pseudo-labelled (besides the config\'s training set)')
-    parser.add_argument('--exclude-root', help='folder the --exclude paths '
-                        'are relative to (default: the image folder of the '
-                        'config\'s training set)')
-    parser.add_argument('--no-config-train', action='store_true',
-                        help='do not exclude the config\'s training set')
+    parser.add_argument(
+        'unlabeled_dir',
+        help='folder of unlabeled images '
+        '(the written paths are relative to it)')
+    parser.add_argument(
+        '--thr',
+        type=float,
+        default=0.9,
+        help='keep images whose top score is >= this')
+    parser.add_argument(
+        '--out',
+        required=True,
+        help='output list, e.g. data/x/meta/pseudo.txt')
+    parser.add_argument(
+        '--exclude',
+        nargs='+',
+        default=[],
+        help='more label lists whose images must not be '
+        'pseudo-labelled (besides the config\'s training set)')
+    parser.add_argument(
+        '--exclude-root',
+        help='folder the --exclude paths '
+        'are relative to (default: the image folder of the '
+        'config\'s training set)')
+    parser.add_argument(
+        '--no-config-train',
+        action='store_true',
+        help='do not exclude the config\'s training set')
     parser.add_argument('--device', help='cpu or cuda')
     parser.add_argument('--batch-size', type=int, default=8)
     return parser.parse_args(argv)
@@ -49,8 +64,7 @@ def main(argv=None):
     check_writable(args.out)
     res = pseudo_label(args.config, args.checkpoint, args.unlabeled_dir,
                        args.thr, args.out, args.exclude, args.exclude_root,
-                       not args.no_config_train, args.device,
-                       args.batch_size)
+                       not args.no_config_train, args.device, args.batch_size)
     print(f'{len(res["lines"])} of {res["total"]} images pseudo-labelled '
           f'(top score >= {args.thr}) -> {args.out}')
     print(f'  dropped: {res["below_thr"]} below the threshold, '

@@ -10,8 +10,9 @@ model = dict(backbone=dict(frozen_stages=6))  # layer7 + conv2 trainable
 optim_wrapper = dict(
     # 0.05 (the head-only job's) diverged here within 2 epochs (loss > 15)
     optimizer=dict(lr=0.01),
-    paramwise_cfg=dict(custom_keys={
-        # the longest matching key wins over 'backbone' (lr_mult=0)
-        'backbone.layer7': dict(lr_mult=0.1, decay_mult=1.),
-        'backbone.conv2': dict(lr_mult=0.1, decay_mult=1.),
-    }))
+    paramwise_cfg=dict(
+        custom_keys={
+            # the longest matching key wins over 'backbone' (lr_mult=0)
+            'backbone.layer7': dict(lr_mult=0.1, decay_mult=1.),
+            'backbone.conv2': dict(lr_mult=0.1, decay_mult=1.),
+        }))

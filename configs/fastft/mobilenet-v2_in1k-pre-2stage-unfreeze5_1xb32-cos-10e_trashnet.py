@@ -12,7 +12,11 @@ model = dict(backbone=dict(frozen_stages=-1, norm_eval=True))
 # The head-only base gives every backbone parameter its own optimizer group
 # with lr_mult=0; the hook gives those groups their stage-2 rate.
 custom_hooks = _base_.custom_hooks + [  # keep the base's hooks
-    dict(type='UnfreezeHook', unfreeze_epoch=5, frozen_stages=-1,
-         lr_mult=0.1, decay_mult=1.0),
+    dict(
+        type='UnfreezeHook',
+        unfreeze_epoch=5,
+        frozen_stages=-1,
+        lr_mult=0.1,
+        decay_mult=1.0),
 ]
 train_cfg = dict(max_epochs=10)

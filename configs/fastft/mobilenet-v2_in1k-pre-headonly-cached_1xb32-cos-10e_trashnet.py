@@ -25,8 +25,8 @@ train_dataloader = dict(
         cache_file=cache_dir + '/train.pth',
         repeat=1,
         # the image training set, read with the test pipeline
-        dataset=dict(_base_.train_dataloader.dataset,
-                     pipeline=_base_.test_pipeline)))
+        dataset=dict(
+            _base_.train_dataloader.dataset, pipeline=_base_.test_pipeline)))
 
 val_dataloader = dict(
     num_workers=0,

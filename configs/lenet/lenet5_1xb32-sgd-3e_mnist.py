@@ -18,14 +18,20 @@ pipeline = [dict(type='Resize', scale=32), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
-    dataset=dict(type='MNIST', data_prefix='data/mnist', test_mode=False,
-                 pipeline=pipeline),
+    dataset=dict(
+        type='MNIST',
+        data_prefix='data/mnist',
+        test_mode=False,
+        pipeline=pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True))
 val_dataloader = dict(
     batch_size=128,
     num_workers=2,
-    dataset=dict(type='MNIST', data_prefix='data/mnist', test_mode=True,
-                 pipeline=pipeline),
+    dataset=dict(
+        type='MNIST',
+        data_prefix='data/mnist',
+        test_mode=True,
+        pipeline=pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader

@@ -4,17 +4,20 @@
 # smoothing, and an EMA of the weights (validated and saved in place of the
 # raw weights). Trained at 160px in channels-last format (cheaper on a CPU),
 # tested with the main config's 224px test pipeline, which single-image
-# inference uses too. Results, spread over seeds and wall time: benchmarks/RESULTS.md.
+# inference uses too. Results, spread over seeds and wall time:
+# benchmarks/RESULTS.md.
 #
-#   python tools/train.py configs/recipe/mobilenet-v2_in1k-pre-2stage-ema-ls_1xb32-cos-10e_trashnet.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=../shared/weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth
+#   W=../shared/weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth
+#   python tools/train.py configs/recipe/<this file> \
+#       --cfg-options model.backbone.init_cfg.checkpoint=$W
 _base_ = '../mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'
 
 # the hook freezes the backbone for epoch 1 and releases every stage after it
 model = dict(
     backbone=dict(frozen_stages=-1, norm_eval=True),
-    head=dict(loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                        mode='original')),
+    head=dict(
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
 )
 
 # 0.05 (the head-only job's) diverges once the backbone trains
@@ -33,8 +36,12 @@ val_dataloader = dict(num_workers=2)
 test_dataloader = val_dataloader
 
 custom_hooks = _base_.custom_hooks + [
-    dict(type='UnfreezeHook', unfreeze_epoch=1, frozen_stages=-1, lr_mult=0.5,
-         norm_eval=False),
+    dict(
+        type='UnfreezeHook',
+        unfreeze_epoch=1,
+        frozen_stages=-1,
+        lr_mult=0.5,
+        norm_eval=False),
     # ~100-iteration averaging window (56 iterations per epoch)
     dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
 ]

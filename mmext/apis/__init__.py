@@ -1,5 +1,7 @@
 from .cli import run_test, run_train, test_parser, train_parser
 from .config import check_cfg_options, load_config
 
-__all__ = ['run_train', 'run_test', 'train_parser', 'test_parser',
-           'load_config', 'check_cfg_options']
+__all__ = [
+    'run_train', 'run_test', 'train_parser', 'test_parser', 'load_config',
+    'check_cfg_options'
+]

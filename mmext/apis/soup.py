@@ -32,7 +32,8 @@ WEIGHTS = ('state_dict', 'ema', 'raw')
 _EPOCH_RE = re.compile(r'epoch_(\d+)\.pth$')
 
 
-def checkpoint_weights(ckpt: dict, path: str,
+def checkpoint_weights(ckpt: dict,
+                       path: str,
                        weights: str = 'state_dict') -> Dict[str, torch.Tensor]:
     """The weights of one loaded checkpoint.
 
@@ -49,8 +50,8 @@ def checkpoint_weights(ckpt: dict, path: str,
         ``{key: tensor}`` without a ``module.`` prefix.
     """
     if weights not in WEIGHTS:
-        raise ConfigError(f'Unknown weights={weights!r}.',
-                          fix=f'use one of {WEIGHTS}.')
+        raise ConfigError(
+            f'Unknown weights={weights!r}.', fix=f'use one of {WEIGHTS}.')
     if not isinstance(ckpt, dict):
         raise CheckpointError(f'{path} is not a checkpoint dict.', path=path)
     has_ema = isinstance(ckpt.get('ema_state_dict'), dict)
@@ -58,16 +59,22 @@ def checkpoint_weights(ckpt: dict, path: str,
         raise CheckpointError(
             f'{path} has no ema_state_dict: it was not trained with EMAHook, '
             f'so there are no {"EMA" if weights == "ema" else "raw"} weights '
-            'to choose.', fix='drop --use-ema/--raw, or average checkpoints '
+            'to choose.',
+            fix='drop --use-ema/--raw, or average checkpoints '
             'of a run with custom_hooks=[..., dict(type="EMAHook")].',
             path=path)
     if weights == 'raw':
-        state = {k[7:]: v for k, v in ckpt['ema_state_dict'].items()
-                 if k.startswith('module.')}
+        state = {
+            k[7:]: v
+            for k, v in ckpt['ema_state_dict'].items()
+            if k.startswith('module.')
+        }
     else:
         state = ckpt.get('state_dict', ckpt)
-    state = {(k[7:] if k.startswith('module.') else k): v
-             for k, v in state.items() if isinstance(v, torch.Tensor)}
+    state = {
+        (k[7:] if k.startswith('module.') else k): v
+        for k, v in state.items() if isinstance(v, torch.Tensor)
+    }
     if not state:
         raise CheckpointError(f'{path} holds no weights.', path=path)
     return state
@@ -116,7 +123,8 @@ def average_state_dicts(states: Sequence[Dict[str, torch.Tensor]],
     return out
 
 
-def average_checkpoints(paths: Sequence[str], out: str,
+def average_checkpoints(paths: Sequence[str],
+                        out: str,
                         weights: str = 'state_dict') -> dict:
     """Average N checkpoints of one model and save a normal checkpoint.
 
@@ -132,8 +140,9 @@ def average_checkpoints(paths: Sequence[str], out: str,
     """
     paths = list(paths)
     if not paths:
-        raise ConfigError('No checkpoints to average.',
-                          fix='pass at least one checkpoint file.')
+        raise ConfigError(
+            'No checkpoints to average.',
+            fix='pass at least one checkpoint file.')
     states, meta = [], {}
     for path in paths:
         ckpt = safe_torch_load(path, 'cpu')
@@ -143,10 +152,12 @@ def average_checkpoints(paths: Sequence[str], out: str,
     # the last checkpoint's meta keeps dataset_meta (class names, bins)
     for key in ('hook_msgs', 'epoch', 'iter'):
         meta.pop(key, None)
-    meta['soup'] = dict(sources=[osp.abspath(p) for p in paths],
-                        weights=weights, rule='uniform mean of float tensors; '
-                        'integer buffers from the last checkpoint',
-                        time=time.strftime('%Y%m%d_%H%M%S'))
+    meta['soup'] = dict(
+        sources=[osp.abspath(p) for p in paths],
+        weights=weights,
+        rule='uniform mean of float tensors; '
+        'integer buffers from the last checkpoint',
+        time=time.strftime('%Y%m%d_%H%M%S'))
     checkpoint = dict(meta=meta, state_dict=state)
     with atomic_write(out, 'wb') as f:
         torch.save(checkpoint, f)
@@ -167,14 +178,16 @@ def epoch_checkpoints(work_dir: str) -> Dict[int, str]:
     """
     found: Dict[int, str] = {}
     files = sorted(glob.glob(osp.join(work_dir, '*.pth')))
-    for path in sorted(files, key=lambda p: osp.basename(p).startswith('best')):
+    for path in sorted(
+            files, key=lambda p: osp.basename(p).startswith('best')):
         m = _EPOCH_RE.search(osp.basename(path))
         if m:
             found.setdefault(int(m.group(1)), path)
     return found
 
 
-def select_checkpoints(work_dir: str, last: Optional[int] = None,
+def select_checkpoints(work_dir: str,
+                       last: Optional[int] = None,
                        best: Optional[int] = None,
                        metric: str = 'accuracy/top1',
                        rule: str = 'greater') -> List[str]:
@@ -197,8 +210,8 @@ def select_checkpoints(work_dir: str, last: Optional[int] = None,
     if n < 1:
         raise ConfigError(f'N must be at least 1, got {n}.')
     if not osp.isdir(work_dir):
-        raise CheckpointError(f'Work dir {work_dir} does not exist.',
-                              path=work_dir)
+        raise CheckpointError(
+            f'Work dir {work_dir} does not exist.', path=work_dir)
     found = epoch_checkpoints(work_dir)
     keep_hint = (f'keep more checkpoints while training: --cfg-options '
                  f'default_hooks.checkpoint.max_keep_ckpts={n}')
@@ -207,7 +220,8 @@ def select_checkpoints(work_dir: str, last: Optional[int] = None,
             raise CheckpointError(
                 f'{work_dir} has {len(found)} epoch checkpoints '
                 f'({sorted(found)}), fewer than the {n} asked for.',
-                fix=keep_hint + ', or ask for fewer.', path=work_dir)
+                fix=keep_hint + ', or ask for fewer.',
+                path=work_dir)
         return [found[e] for e in sorted(found)[-n:]]
     from ..analysis.curves import read_scalars
     if rule not in ('greater', 'less'):
@@ -216,14 +230,17 @@ def select_checkpoints(work_dir: str, last: Optional[int] = None,
     if curve.empty:
         raise CheckpointError(
             f'No validation metric {metric!r} in the scalars.json of '
-            f'{work_dir}.', fix='choose --metric from the logged val metrics '
-            '(e.g. accuracy/top1), or use --last N.', path=work_dir)
+            f'{work_dir}.',
+            fix='choose --metric from the logged val metrics '
+            '(e.g. accuracy/top1), or use --last N.',
+            path=work_dir)
     scored = [(float(curve[e]), e) for e in found if e in curve.index]
     if len(scored) < n:
         raise CheckpointError(
             f'Only {len(scored)} checkpoints of {work_dir} have a recorded '
             f'{metric}, fewer than the {n} asked for.',
-            fix=keep_hint + ', or ask for fewer.', path=work_dir)
+            fix=keep_hint + ', or ask for fewer.',
+            path=work_dir)
     sign = 1 if rule == 'greater' else -1
     scored.sort(key=lambda s: (sign * s[0], s[1]), reverse=True)
     return [found[e] for e in sorted(e for _, e in scored[:n])]
@@ -234,5 +251,7 @@ def default_out(work_dir: str, n: int, mode: str) -> str:
     return osp.join(work_dir, f'soup_{mode}{n}.pth')
 
 
-__all__ = ['average_checkpoints', 'average_state_dicts', 'checkpoint_weights',
-           'select_checkpoints', 'epoch_checkpoints', 'default_out', 'WEIGHTS']
+__all__ = [
+    'average_checkpoints', 'average_state_dicts', 'checkpoint_weights',
+    'select_checkpoints', 'epoch_checkpoints', 'default_out', 'WEIGHTS'
+]

@@ -58,13 +58,16 @@ class SamplePairing:
         if isinstance(prob, bool) or not isinstance(prob, (int, float)) \
                 or not 0.0 <= float(prob) <= 1.0:
             raise ConfigError(
-                f'SamplePairing prob must be a number in [0, 1], got {prob!r}.',
+                'SamplePairing prob must be a number in [0, 1], '
+                f'got {prob!r}.',
                 fix='set e.g. model.train_cfg.augments=dict('
                 "type='SamplePairing', prob=1.0).")
         return float(prob)
 
-    def sample(self, batch_size: int,
-               device: torch.device = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    def sample(
+            self,
+            batch_size: int,
+            device: torch.device = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """Draw the partner of every image and which images are paired.
 
         Args:
@@ -100,8 +103,9 @@ class SamplePairing:
         mask = paired.view(-1, *([1] * (inputs.dim() - 1)))
         return torch.where(mask, averaged, inputs)
 
-    def __call__(self, batch_inputs: torch.Tensor,
-                 batch_score: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+            self, batch_inputs: torch.Tensor,
+            batch_score: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Pair the batch (when enabled); labels are returned unchanged.
 
         Args:
@@ -114,8 +118,8 @@ class SamplePairing:
         scores = batch_score.float()
         if not self.enabled or self.prob == 0.0 or batch_inputs.size(0) < 2:
             return batch_inputs, scores
-        partner, paired = self.sample(batch_inputs.size(0),
-                                      batch_inputs.device)
+        partner, paired = self.sample(
+            batch_inputs.size(0), batch_inputs.device)
         return self.mix(batch_inputs, partner, paired), scores
 
     def __repr__(self) -> str:

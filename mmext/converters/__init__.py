@@ -8,6 +8,7 @@ from .convert import (ARCHS, LAYOUTS, convert_checkpoint, convert_state_dict,
                       detect_layout, load_state_dict)
 from .verify import build_original, compare_features
 
-__all__ = ['ARCHS', 'LAYOUTS', 'convert_checkpoint', 'convert_state_dict',
-           'detect_layout', 'load_state_dict', 'build_original',
-           'compare_features']
+__all__ = [
+    'ARCHS', 'LAYOUTS', 'convert_checkpoint', 'convert_state_dict',
+    'detect_layout', 'load_state_dict', 'build_original', 'compare_features'
+]

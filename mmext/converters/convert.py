@@ -23,8 +23,14 @@ ARCHS = ('mobilenet_v2', 'resnet')
 LAYOUTS = ('auto', 'torchvision', 'tonylins')
 
 # tonylins' flat block index -> torchvision's nested index.
-_TONYLINS_EXPANDED = {'0': '0.0', '1': '0.1', '3': '1.0', '4': '1.1',
-                      '6': '2', '7': '3'}
+_TONYLINS_EXPANDED = {
+    '0': '0.0',
+    '1': '0.1',
+    '3': '1.0',
+    '4': '1.1',
+    '6': '2',
+    '7': '3'
+}
 _TONYLINS_DEPTHWISE_ONLY = {'0': '0.0', '1': '0.1', '3': '1', '4': '2'}
 
 
@@ -56,9 +62,10 @@ def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
         raise CheckpointError(
             f'{path} does not hold a state dict of tensors.',
             fix='pass the weights file itself (torch.save(model.state_dict(), '
-            'f)), not a whole pickled model.', path=path)
-    return OrderedDict((k[7:] if k.startswith('module.') else k, v)
-                       for k, v in obj.items())
+            'f)), not a whole pickled model.',
+            path=path)
+    return OrderedDict(
+        (k[7:] if k.startswith('module.') else k, v) for k, v in obj.items())
 
 
 def detect_layout(state: Dict[str, torch.Tensor]) -> Tuple[str, str]:
@@ -103,15 +110,18 @@ def tonylins_to_torchvision(
         The same tensors under torchvision's keys.
     """
     flat = re.compile(r'^features\.(\d+)\.conv\.(\d+)\.(.+)$')
-    expanded = {m.group(1) for m in map(flat.match, state)
-                if m and m.group(2) == '7'}
+    expanded = {
+        m.group(1)
+        for m in map(flat.match, state) if m and m.group(2) == '7'
+    }
     out = OrderedDict()
     for key, value in state.items():
         m = flat.match(key)
         if m:
             block, idx, rest = m.groups()
-            table = (_TONYLINS_EXPANDED if block in expanded
-                     else _TONYLINS_DEPTHWISE_ONLY)
+            table = (
+                _TONYLINS_EXPANDED
+                if block in expanded else _TONYLINS_DEPTHWISE_ONLY)
             if idx not in table:
                 raise CheckpointError(
                     f'Unexpected key {key} for a tonylins MobileNetV2.',
@@ -139,14 +149,16 @@ def convert_state_dict(state: Dict[str, torch.Tensor],
     if layout not in LAYOUTS:
         raise ConfigError(f'Unknown layout {layout!r}.', fix=f'use {LAYOUTS}.')
     if arch is not None and arch not in ARCHS:
-        raise ConfigError(f'Unknown architecture {arch!r}.', fix=f'use {ARCHS}.')
+        raise ConfigError(
+            f'Unknown architecture {arch!r}.', fix=f'use {ARCHS}.')
     found_arch, found_layout = detect_layout(state)
     arch = arch or found_arch
     layout = found_layout if layout == 'auto' else layout
     if (arch, layout) != (found_arch, found_layout):
         raise CheckpointError(
             f'The keys look like {found_layout} {found_arch}, not {layout} '
-            f'{arch}.', fix='omit --arch/--layout to detect them.')
+            f'{arch}.',
+            fix='omit --arch/--layout to detect them.')
     out = OrderedDict()
     if arch == 'resnet':
         _mmpretrain_converter('torchvision_to_mmpretrain').convert_resnet(
@@ -174,7 +186,9 @@ def convert_state_dict(state: Dict[str, torch.Tensor],
     return out
 
 
-def convert_checkpoint(src: str, dst: str, arch: Optional[str] = None,
+def convert_checkpoint(src: str,
+                       dst: str,
+                       arch: Optional[str] = None,
                        layout: str = 'auto',
                        backbone_only: bool = False) -> Dict[str, torch.Tensor]:
     """Convert ``src`` and save ``{'state_dict': ...}`` to ``dst`` atomically.
@@ -192,13 +206,20 @@ def convert_checkpoint(src: str, dst: str, arch: Optional[str] = None,
         The converted state dict.
     """
     if osp.abspath(src) == osp.abspath(dst):
-        raise ConfigError(f'Refusing to overwrite the source {src}.',
-                          fix='choose another output file.', path=dst)
+        raise ConfigError(
+            f'Refusing to overwrite the source {src}.',
+            fix='choose another output file.',
+            path=dst)
     out = convert_state_dict(load_state_dict(src), arch, layout)
     if backbone_only:
-        out = OrderedDict((k, v) for k, v in out.items()
-                          if k.startswith('backbone.'))
+        out = OrderedDict(
+            (k, v) for k, v in out.items() if k.startswith('backbone.'))
     with atomic_write(dst, 'wb') as f:
-        torch.save({'state_dict': out,
-                    'meta': {'converted_from': osp.basename(src)}}, f)
+        torch.save(
+            {
+                'state_dict': out,
+                'meta': {
+                    'converted_from': osp.basename(src)
+                }
+            }, f)
     return out

@@ -53,15 +53,21 @@ def build_original(arch: str, layout: str) -> Tuple[nn.Module, nn.Module]:
 def _pooled_original(arch: str, model: nn.Module, x: torch.Tensor):
     if arch == 'mobilenet_v2':
         return model.features(x).mean((2, 3))
-    feats = model.layer4(model.layer3(model.layer2(model.layer1(
-        model.maxpool(model.relu(model.bn1(model.conv1(x))))))))
+    feats = model.layer4(
+        model.layer3(
+            model.layer2(
+                model.layer1(
+                    model.maxpool(model.relu(model.bn1(model.conv1(x))))))))
     return feats.mean((2, 3))
 
 
 @torch.no_grad()
 def compare_features(source: Dict[str, torch.Tensor],
-                     converted: Dict[str, torch.Tensor], arch: str,
-                     layout: str, size: int = 112, batch: int = 2,
+                     converted: Dict[str, torch.Tensor],
+                     arch: str,
+                     layout: str,
+                     size: int = 112,
+                     batch: int = 2,
                      seed: int = 0) -> float:
     """Max abs difference of globally pooled features, original vs converted.
 
@@ -84,7 +90,10 @@ def compare_features(source: Dict[str, torch.Tensor],
     """
     original, backbone = build_original(arch, layout)
     head_keys = ('classifier.', 'fc.')
-    ref_state = {k: v for k, v in source.items() if not k.startswith(head_keys)}
+    ref_state = {
+        k: v
+        for k, v in source.items() if not k.startswith(head_keys)
+    }
     missing, unexpected = original.load_state_dict(ref_state, strict=False)
     missing = [k for k in missing if not k.startswith(head_keys)]
     if missing or unexpected:
@@ -92,8 +101,12 @@ def compare_features(source: Dict[str, torch.Tensor],
             f'The source weights do not fit the {layout} {arch}: missing '
             f'{missing[:3]}, unexpected {unexpected[:3]}.')
     prefix = 'backbone.'
-    backbone.load_state_dict({k[len(prefix):]: v for k, v in converted.items()
-                              if k.startswith(prefix)}, strict=True)
+    backbone.load_state_dict(
+        {
+            k[len(prefix):]: v
+            for k, v in converted.items() if k.startswith(prefix)
+        },
+        strict=True)
     original.eval()
     backbone.eval()
     gen = torch.Generator().manual_seed(seed)

@@ -1,17 +1,25 @@
 """Reading class-name files and the waste bin each class belongs to."""
 import json
-import re
 import os.path as osp
+import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import DataError
 
 # The four top-level bins of Chinese garbage sorting and their English names.
 BIN_ALIASES = {
-    '可回收物': 'recyclable', '厨余垃圾': 'kitchen', '湿垃圾': 'kitchen',
-    '有害垃圾': 'hazardous', '其他垃圾': 'other', '干垃圾': 'other',
-    'recyclable': 'recyclable', 'kitchen': 'kitchen', 'food': 'kitchen',
-    'hazardous': 'hazardous', 'other': 'other', 'residual': 'other',
+    '可回收物': 'recyclable',
+    '厨余垃圾': 'kitchen',
+    '湿垃圾': 'kitchen',
+    '有害垃圾': 'hazardous',
+    '其他垃圾': 'other',
+    '干垃圾': 'other',
+    'recyclable': 'recyclable',
+    'kitchen': 'kitchen',
+    'food': 'kitchen',
+    'hazardous': 'hazardous',
+    'other': 'other',
+    'residual': 'other',
 }
 
 
@@ -28,23 +36,28 @@ def read_class_names(path: str) -> List[str]:
         The class names in label order.
     """
     if not osp.isfile(path):
-        raise DataError(f'Class-names file {path} does not exist.',
-                        fix='check `classes=` in the dataset config (relative '
-                        'paths are taken from data_root).', path=path)
+        raise DataError(
+            f'Class-names file {path} does not exist.',
+            fix='check `classes=` in the dataset config (relative '
+            'paths are taken from data_root).',
+            path=path)
     try:
         with open(path, encoding='utf-8-sig') as f:
             text = f.read()
     except UnicodeDecodeError:
-        raise DataError(f'Class-names file {path} is not UTF-8 text.',
-                        fix='save it as UTF-8 (Chinese names are fine).',
-                        path=path) from None
+        raise DataError(
+            f'Class-names file {path} is not UTF-8 text.',
+            fix='save it as UTF-8 (Chinese names are fine).',
+            path=path) from None
     if path.lower().endswith('.json'):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(f'Class-names file {path} is not valid JSON '
-                            f'(line {exc.lineno}: {exc.msg}).',
-                            fix='fix the JSON syntax.', path=path) from None
+            raise DataError(
+                f'Class-names file {path} is not valid JSON '
+                f'(line {exc.lineno}: {exc.msg}).',
+                fix='fix the JSON syntax.',
+                path=path) from None
         if isinstance(data, dict) and data and all(
                 isinstance(v, int) for v in data.values()):
             data = {str(v): k for k, v in data.items()}  # {"name": index}
@@ -60,21 +73,28 @@ def read_class_names(path: str) -> List[str]:
             if [k for k, _ in items] != list(range(len(items))):
                 raise DataError(
                     f'Class-names file {path} must number its classes 0..'
-                    f'{len(items) - 1} without gaps.', fix='renumber the keys.',
+                    f'{len(items) - 1} without gaps.',
+                    fix='renumber the keys.',
                     path=path)
             names = [v for _, v in items]
         else:
-            raise DataError(f'Class-names file {path} holds neither a list '
-                            'nor a {index: name} mapping.', path=path)
+            raise DataError(
+                f'Class-names file {path} holds neither a list '
+                'nor a {index: name} mapping.',
+                path=path)
     else:
         names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
-        raise DataError(f'Class-names file {path} is empty.',
-                        fix='list one class name per line.', path=path)
+        raise DataError(
+            f'Class-names file {path} is empty.',
+            fix='list one class name per line.',
+            path=path)
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise DataError(f'Class-names file {path} repeats {dup}.',
-                        fix='give every class a unique name.', path=path)
+        raise DataError(
+            f'Class-names file {path} repeats {dup}.',
+            fix='give every class a unique name.',
+            path=path)
     return names
 
 

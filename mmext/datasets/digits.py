@@ -17,7 +17,8 @@ from ..errors import ConfigError, DataError
 SPLITS = ('train', 'test')
 
 
-def load_sklearn_digits(split: str = 'train', test_ratio: float = 0.25,
+def load_sklearn_digits(split: str = 'train',
+                        test_ratio: float = 0.25,
                         seed: int = 0):
     """Load one split of ``sklearn.datasets.load_digits``.
 
@@ -40,14 +41,16 @@ def load_sklearn_digits(split: str = 'train', test_ratio: float = 0.25,
             fix='pip install scikit-learn (or use the MNIST config online).'
         ) from None
     if split not in SPLITS:
-        raise ConfigError(f'Unknown digits split {split!r}.',
-                          fix=f'use one of {SPLITS}.')
+        raise ConfigError(
+            f'Unknown digits split {split!r}.', fix=f'use one of {SPLITS}.')
     if not 0 < test_ratio < 1:
         raise ConfigError(f'test_ratio must be in (0, 1), got {test_ratio}.')
     digits = load_digits()
     labels = digits.target.astype(np.int64)
     train_idx, test_idx = train_test_split(
-        np.arange(len(labels)), test_size=test_ratio, random_state=seed,
+        np.arange(len(labels)),
+        test_size=test_ratio,
+        random_state=seed,
         stratify=labels)
     idx = np.sort(train_idx if split == 'train' else test_idx)
     # 0..16 ink levels -> 0..255 grey values
@@ -74,8 +77,12 @@ class SklearnDigits(BaseDataset):
 
     METAINFO = {'classes': tuple(str(i) for i in range(10))}
 
-    def __init__(self, split: str = 'train', test_ratio: float = 0.25,
-                 seed: int = 0, metainfo: Optional[dict] = None, **kwargs):
+    def __init__(self,
+                 split: str = 'train',
+                 test_ratio: float = 0.25,
+                 seed: int = 0,
+                 metainfo: Optional[dict] = None,
+                 **kwargs):
         self.split = split
         self.test_ratio = test_ratio
         self.seed = seed
@@ -85,6 +92,11 @@ class SklearnDigits(BaseDataset):
         """Load the split's images and labels from scikit-learn."""
         images, labels, idx = load_sklearn_digits(self.split, self.test_ratio,
                                                   self.seed)
-        return [{'img': img, 'gt_label': int(lbl),
-                 'img_path': f'digits/{i:04d}'}  # a name for CSVs, not a file
-                for img, lbl, i in zip(images, labels, idx)]
+        return [
+            {
+                'img': img,
+                'gt_label': int(lbl),
+                'img_path': f'digits/{i:04d}'
+            }  # a name for CSVs, not a file
+            for img, lbl, i in zip(images, labels, idx)
+        ]

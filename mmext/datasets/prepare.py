@@ -1,4 +1,7 @@
-"""Lay data sets out the way the configs expect (used by tools/prepare_data.py)."""
+"""Lay data sets out the way the configs expect.
+
+Used by tools/prepare_data.py.
+"""
 import os
 import os.path as osp
 import shutil
@@ -15,8 +18,6 @@ from .split import stratified_split, write_ann_file
 TRASHNET_URL = ('https://github.com/garythung/trashnet/raw/master/data/'
                 'dataset-resized.zip')
 TRASHNET_CLASSES = ['glass', 'paper', 'cardboard', 'plastic', 'metal', 'trash']
-
-
 
 
 def _place(src: str, dst: str, copy: bool) -> None:
@@ -37,11 +38,13 @@ def _write_classes(path: str, classes: List[str]) -> None:
         f.write('\n'.join(classes) + '\n')
 
 
-def _folder_samples(folder: str, classes: Optional[List[str]] = None
-                    ) -> Tuple[List[str], List[Tuple[str, int]]]:
+def _folder_samples(
+    folder: str,
+    classes: Optional[List[str]] = None
+) -> Tuple[List[str], List[Tuple[str, int]]]:
     """Scan one-folder-per-class with GarbageDataset's checks."""
-    ds = GarbageDataset(data_prefix=folder, layout='folder', classes=classes,
-                        lazy_init=False)
+    ds = GarbageDataset(
+        data_prefix=folder, layout='folder', classes=classes, lazy_init=False)
     samples = [(osp.relpath(d['img_path'], folder), d['gt_label'])
                for d in (ds.get_data_info(i) for i in range(len(ds)))]
     return list(ds.metainfo['classes']), samples
@@ -71,15 +74,19 @@ def download(url: str, dst: str, sha256: Optional[str] = None) -> str:
     digest = file_hash(dst)
     if sha256 and digest != sha256.lower():
         os.unlink(dst)
-        raise DataError(f'Checksum mismatch for {url}: got {digest}, '
-                        f'expected {sha256}.',
-                        fix='retry the download; if it persists the file '
-                        'changed upstream: check it and pass --sha256.')
+        raise DataError(
+            f'Checksum mismatch for {url}: got {digest}, '
+            f'expected {sha256}.',
+            fix='retry the download; if it persists the file '
+            'changed upstream: check it and pass --sha256.')
     return digest
 
 
-def prepare_trashnet(out: str, src: Optional[str] = None, copy: bool = False,
-                     val_ratio: float = 0.16, seed: int = 0,
+def prepare_trashnet(out: str,
+                     src: Optional[str] = None,
+                     copy: bool = False,
+                     val_ratio: float = 0.16,
+                     seed: int = 0,
                      sha256: Optional[str] = None) -> dict:
     """Lay out TrashNet as ``out/images/<class>/*.jpg`` + ``out/meta/*.txt``.
 
@@ -106,22 +113,29 @@ def prepare_trashnet(out: str, src: Optional[str] = None, copy: bool = False,
         if osp.isfile(src) and src.endswith('.zip'):
             with zipfile.ZipFile(src) as z:
                 z.extractall(tmp)
-            found = [osp.join(r, d) for r, ds, _ in os.walk(tmp) for d in ds
-                     if d == 'dataset-resized']
+            found = [
+                osp.join(r, d) for r, ds, _ in os.walk(tmp) for d in ds
+                if d == 'dataset-resized'
+            ]
             if not found:
-                raise DataError(f'{src} holds no dataset-resized folder.',
-                                fix='pass the TrashNet zip or folder.', path=src)
+                raise DataError(
+                    f'{src} holds no dataset-resized folder.',
+                    fix='pass the TrashNet zip or folder.',
+                    path=src)
             src, copy = found[0], True  # the temp folder goes away
         if not osp.isdir(src):
-            raise DataError(f'TrashNet source {src} does not exist.',
-                            fix='pass --src with a folder or zip, or omit it '
-                            'to download.', path=src)
+            raise DataError(
+                f'TrashNet source {src} does not exist.',
+                fix='pass --src with a folder or zip, or omit it '
+                'to download.',
+                path=src)
         meta = osp.join(src, 'meta')
         if osp.isfile(osp.join(meta, 'train.txt')):
             classes = read_class_names(osp.join(meta, 'classes.txt'))
             _place(osp.join(src, 'images'), osp.join(out, 'images'), copy)
             for name in ('train.txt', 'val.txt'):
-                shutil.copyfile(osp.join(meta, name), osp.join(out, 'meta', name))
+                shutil.copyfile(
+                    osp.join(meta, name), osp.join(out, 'meta', name))
             _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
             info['split'] = 'official'
         else:
@@ -135,8 +149,11 @@ def prepare_trashnet(out: str, src: Optional[str] = None, copy: bool = False,
     return _summarize(out, 'images', info)
 
 
-def prepare_garbage_classify(src: str, out: str, val_ratio: float = 0.1,
-                             seed: int = 0, copy: bool = False) -> dict:
+def prepare_garbage_classify(src: str,
+                             out: str,
+                             val_ratio: float = 0.1,
+                             seed: int = 0,
+                             copy: bool = False) -> dict:
     """Split the Huawei 2019 set (``train_data/`` + rule JSON) into lists.
 
     Args:
@@ -153,9 +170,12 @@ def prepare_garbage_classify(src: str, out: str, val_ratio: float = 0.1,
     rule = osp.join(src, HUAWEI_RULE)
     for p in (train_data, rule):
         if not osp.exists(p):
-            raise DataError(f'{p} does not exist.', fix='pass --src the '
-                            'unpacked garbage_classify folder (it holds '
-                            f'train_data/ and {HUAWEI_RULE}).', path=p)
+            raise DataError(
+                f'{p} does not exist.',
+                fix='pass --src the '
+                'unpacked garbage_classify folder (it holds '
+                f'train_data/ and {HUAWEI_RULE}).',
+                path=p)
     classes = read_class_names(rule)
     samples = scan_huawei_folder(train_data)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
@@ -169,10 +189,14 @@ def prepare_garbage_classify(src: str, out: str, val_ratio: float = 0.1,
     write_ann_file(osp.join(out, 'meta', 'val.txt'), val)
     return _summarize(out, 'train_data', {
         'source': src,
-        'split': f'stratified val_ratio={val_ratio} seed={seed}'})
+        'split': f'stratified val_ratio={val_ratio} seed={seed}'
+    })
 
 
-def prepare_folder(src: str, out: str, val_ratio: float = 0.2, seed: int = 0,
+def prepare_folder(src: str,
+                   out: str,
+                   val_ratio: float = 0.2,
+                   seed: int = 0,
                    copy: bool = False) -> dict:
     """Split your own one-folder-per-class data set into train/val lists.
 
@@ -187,8 +211,11 @@ def prepare_folder(src: str, out: str, val_ratio: float = 0.2, seed: int = 0,
         A summary dict.
     """
     if not osp.isdir(src):
-        raise DataError(f'{src} does not exist.', fix='pass --src the folder '
-                        'that holds one sub-folder per class.', path=src)
+        raise DataError(
+            f'{src} does not exist.',
+            fix='pass --src the folder '
+            'that holds one sub-folder per class.',
+            path=src)
     classes, samples = _folder_samples(src)
     train, val = stratified_split(samples, val_ratio, seed)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
@@ -197,7 +224,9 @@ def prepare_folder(src: str, out: str, val_ratio: float = 0.2, seed: int = 0,
     write_ann_file(osp.join(out, 'meta', 'val.txt'), val)
     _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
     return _summarize(out, 'images', {
-        'source': src, 'split': f'stratified val_ratio={val_ratio} seed={seed}'})
+        'source': src,
+        'split': f'stratified val_ratio={val_ratio} seed={seed}'
+    })
 
 
 def _write_trainval(out: str) -> None:
@@ -213,8 +242,8 @@ def _write_trainval(out: str) -> None:
     for split in ('train', 'val'):
         with open(osp.join(meta, f'{split}.txt'), encoding='utf-8') as f:
             lines += [line.rstrip('\n') for line in f if line.strip()]
-    with atomic_write(osp.join(meta, 'trainval.txt'), 'w',
-                      encoding='utf-8') as f:
+    with atomic_write(
+            osp.join(meta, 'trainval.txt'), 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines) + '\n')
 
 
@@ -223,9 +252,13 @@ def _summarize(out: str, prefix: str, info: dict) -> dict:
     _write_trainval(out)
     classes = osp.join(out, 'meta', 'classes.txt')
     for split in ('train', 'val', 'trainval'):
-        ds = GarbageDataset(data_root=out, ann_file=f'meta/{split}.txt',
-                            data_prefix=prefix, classes=classes,
-                            test_mode=split != 'train', lazy_init=False)
+        ds = GarbageDataset(
+            data_root=out,
+            ann_file=f'meta/{split}.txt',
+            data_prefix=prefix,
+            classes=classes,
+            test_mode=split != 'train',
+            lazy_init=False)
         info[split] = len(ds)
     info['classes'] = len(read_class_names(classes))
     info['out'] = out

@@ -20,27 +20,40 @@ from .prepare import _place
 
 # (folder code, English name, bin) in the course's label order.
 GARBAGE_26_CLASSES: List[Tuple[str, str, str]] = [
-    ('00_00', 'Plastic Bottle', 'recyclable'), ('00_01', 'Hats', 'recyclable'),
-    ('00_02', 'Newspaper', 'recyclable'), ('00_03', 'Cans', 'recyclable'),
+    ('00_00', 'Plastic Bottle', 'recyclable'),
+    ('00_01', 'Hats', 'recyclable'),
+    ('00_02', 'Newspaper', 'recyclable'),
+    ('00_03', 'Cans', 'recyclable'),
     ('00_04', 'Glassware', 'recyclable'),
     ('00_05', 'Glass Bottle', 'recyclable'),
-    ('00_06', 'Cardboard', 'recyclable'), ('00_07', 'Basketball', 'recyclable'),
-    ('00_08', 'Paper', 'recyclable'), ('00_09', 'Metalware', 'recyclable'),
-    ('01_00', 'Disposable Chopsticks', 'other'), ('01_01', 'Lighter', 'other'),
-    ('01_02', 'Broom', 'other'), ('01_03', 'Old Mirror', 'other'),
-    ('01_04', 'Toothbrush', 'other'), ('01_05', 'Dirty Cloth', 'other'),
-    ('01_06', 'Seashell', 'other'), ('01_07', 'Ceramic Bowl', 'other'),
-    ('02_00', 'Paint bucket', 'hazardous'), ('02_01', 'Battery', 'hazardous'),
+    ('00_06', 'Cardboard', 'recyclable'),
+    ('00_07', 'Basketball', 'recyclable'),
+    ('00_08', 'Paper', 'recyclable'),
+    ('00_09', 'Metalware', 'recyclable'),
+    ('01_00', 'Disposable Chopsticks', 'other'),
+    ('01_01', 'Lighter', 'other'),
+    ('01_02', 'Broom', 'other'),
+    ('01_03', 'Old Mirror', 'other'),
+    ('01_04', 'Toothbrush', 'other'),
+    ('01_05', 'Dirty Cloth', 'other'),
+    ('01_06', 'Seashell', 'other'),
+    ('01_07', 'Ceramic Bowl', 'other'),
+    ('02_00', 'Paint bucket', 'hazardous'),
+    ('02_01', 'Battery', 'hazardous'),
     ('02_02', 'Fluorescent lamp', 'hazardous'),
     ('02_03', 'Tablet capsules', 'hazardous'),
-    ('03_00', 'Orange Peel', 'kitchen'), ('03_01', 'Vegetable Leaf', 'kitchen'),
-    ('03_02', 'Eggshell', 'kitchen'), ('03_03', 'Banana Peel', 'kitchen'),
+    ('03_00', 'Orange Peel', 'kitchen'),
+    ('03_01', 'Vegetable Leaf', 'kitchen'),
+    ('03_02', 'Eggshell', 'kitchen'),
+    ('03_03', 'Banana Peel', 'kitchen'),
 ]
 GARBAGE_26_BINS: Dict[str, str] = {n: b for _, n, b in GARBAGE_26_CLASSES}
 SPLITS = ('train', 'val')
 
 
-def prepare_garbage_26x100(src: str, out: str, copy: bool = False,
+def prepare_garbage_26x100(src: str,
+                           out: str,
+                           copy: bool = False,
                            allow_empty_classes: bool = False) -> dict:
     """Lay out ``garbage_26x100`` as ``out/{train,val}/<name>/`` + class JSON.
 
@@ -63,18 +76,22 @@ def prepare_garbage_26x100(src: str, out: str, copy: bool = False,
         folder = osp.join(src, split)
         if not osp.isdir(folder):
             raise DataError(
-                f'{folder} does not exist.', fix='pass --src the unpacked '
+                f'{folder} does not exist.',
+                fix='pass --src the unpacked '
                 'garbage_26x100 folder (it holds train/ and val/, one folder '
-                'per class such as 00_00 ... 03_03).', path=folder)
-        found = sorted(d for d in os.listdir(folder)
-                       if osp.isdir(osp.join(folder, d)))
+                'per class such as 00_00 ... 03_03).',
+                path=folder)
+        found = sorted(
+            d for d in os.listdir(folder) if osp.isdir(osp.join(folder, d)))
         unknown = [d for d in found if d not in by_code and d not in names]
         if unknown:
             raise DataError(
                 f'Folders {unknown} in {folder} are not classes of '
-                'garbage_26x100.', fix='expected the course codes 00_00 ... '
+                'garbage_26x100.',
+                fix='expected the course codes 00_00 ... '
                 '03_03 (or the English class names); for another data set use '
-                '"tools/prepare_data.py folder".', path=folder)
+                '"tools/prepare_data.py folder".',
+                path=folder)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
     origin = {}  # (split, class name) -> source folder
     for split in SPLITS:
@@ -95,14 +112,23 @@ def prepare_garbage_26x100(src: str, out: str, copy: bool = False,
                 os.makedirs(dst, exist_ok=True)
     classes_json = osp.join(out, 'meta', 'classes.json')
     with atomic_write(classes_json, 'w', encoding='utf-8') as f:
-        json.dump({str(i): n for i, n in enumerate(names)}, f,
-                  ensure_ascii=False, indent=1)
+        json.dump({
+            str(i): n
+            for i, n in enumerate(names)
+        },
+                  f,
+                  ensure_ascii=False,
+                  indent=1)
     info = {'source': src}
     for split in SPLITS:
         ds = GarbageDataset(
-            data_root=out, data_prefix=split, layout='folder',
-            classes='meta/classes.json', class_bins=GARBAGE_26_BINS,
-            test_mode=split == 'val', lazy_init=False,
+            data_root=out,
+            data_prefix=split,
+            layout='folder',
+            classes='meta/classes.json',
+            class_bins=GARBAGE_26_BINS,
+            test_mode=split == 'val',
+            lazy_init=False,
             allow_empty_classes=True)  # checked below, naming the sources
         info[split] = len(ds)
         counts = [0] * len(names)
@@ -124,4 +150,3 @@ def prepare_garbage_26x100(src: str, out: str, copy: bool = False,
     info['classes'] = len(names)
     info['out'] = out
     return info
-

@@ -1,4 +1,5 @@
-"""Deterministic, stratified train/val splits for data that comes as one set."""
+"""Deterministic, stratified train/val splits for data that comes as one
+set."""
 import random
 from collections import defaultdict
 from typing import Iterable, List, Sequence, Tuple
@@ -9,7 +10,8 @@ from ..fileio import atomic_write
 Sample = Tuple[str, int]
 
 
-def stratified_split(samples: Iterable[Sample], val_ratio: float = 0.2,
+def stratified_split(samples: Iterable[Sample],
+                     val_ratio: float = 0.2,
                      seed: int = 0) -> Tuple[List[Sample], List[Sample]]:
     """Split ``(path, label)`` samples per class into train and val.
 
@@ -26,8 +28,9 @@ def stratified_split(samples: Iterable[Sample], val_ratio: float = 0.2,
         ``(train, val)``, each sorted by label then path.
     """
     if not 0 < val_ratio < 1:
-        raise DataError(f'val_ratio must be between 0 and 1, got {val_ratio}.',
-                        fix='use e.g. --val-ratio 0.2.')
+        raise DataError(
+            f'val_ratio must be between 0 and 1, got {val_ratio}.',
+            fix='use e.g. --val-ratio 0.2.')
     by_class = defaultdict(list)
     for path, label in samples:
         by_class[int(label)].append(path)
@@ -53,8 +56,9 @@ def write_ann_file(path: str, samples: Sequence[Sample]) -> None:
     """
     for p, _ in samples:
         if '\n' in p or '\r' in p:
-            raise DataError(f'Image path {p!r} contains a line break.',
-                            fix='rename the file.')
+            raise DataError(
+                f'Image path {p!r} contains a line break.',
+                fix='rename the file.')
     with atomic_write(path, 'w', encoding='utf-8') as f:
         for p, label in samples:
             f.write(f'{p} {label}\n')

@@ -11,7 +11,7 @@ from .onnx_export import (CONTRACT, EXPORTERS, INPUT_NAME, OUTPUT_NAME,
 
 __all__ = [
     'CONTRACT', 'EXPORTERS', 'INPUT_NAME', 'OUTPUT_NAME', 'ExportError',
-    'OnnxClassifier', 'compare_with_pytorch', 'export_onnx', 'image_files', 'load_classifier',
-    'onnx_scores', 'onnx_session', 'prepare_images', 'pytorch_scores',
-    'sample_images', 'test_geometry'
+    'OnnxClassifier', 'compare_with_pytorch', 'export_onnx', 'image_files',
+    'load_classifier', 'onnx_scores', 'onnx_session', 'prepare_images',
+    'pytorch_scores', 'sample_images', 'test_geometry'
 ]

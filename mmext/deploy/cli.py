@@ -18,24 +18,42 @@ def export_parser() -> argparse.ArgumentParser:
         'in) and check onnxruntime against PyTorch on real images.')
     parser.add_argument('config', help='the config the model was trained with')
     parser.add_argument('checkpoint', help='the trained checkpoint')
-    parser.add_argument('--out', help='output .onnx file (default: the '
-                        'checkpoint path with the suffix .onnx)')
-    parser.add_argument('--opset', type=int, default=18,
-                        help='ONNX opset (18 needs onnxruntime >= 1.14)')
-    parser.add_argument('--exporter', choices=EXPORTERS, default='dynamo',
-                        help='dynamo: torch.export-based (PyTorch\'s default, '
-                        'needs onnxscript); torchscript: the legacy tracer '
-                        '(wrong for Swin; the check catches it)')
-    parser.add_argument('--images', nargs='+',
-                        help='image files or folders for the check (default: '
-                        '--num-images spread over the config\'s test set)')
-    parser.add_argument('--num-images', type=int, default=8,
-                        help='images taken from the test set for the check')
-    parser.add_argument('--atol', type=float, default=1e-4,
-                        help='largest accepted |score difference| between '
-                        'onnxruntime and PyTorch')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--out',
+        help='output .onnx file (default: the '
+        'checkpoint path with the suffix .onnx)')
+    parser.add_argument(
+        '--opset',
+        type=int,
+        default=18,
+        help='ONNX opset (18 needs onnxruntime >= 1.14)')
+    parser.add_argument(
+        '--exporter',
+        choices=EXPORTERS,
+        default='dynamo',
+        help='dynamo: torch.export-based (PyTorch\'s default, '
+        'needs onnxscript); torchscript: the legacy tracer '
+        '(wrong for Swin; the check catches it)')
+    parser.add_argument(
+        '--images',
+        nargs='+',
+        help='image files or folders for the check (default: '
+        '--num-images spread over the config\'s test set)')
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=8,
+        help='images taken from the test set for the check')
+    parser.add_argument(
+        '--atol',
+        type=float,
+        default=1e-4,
+        help='largest accepted |score difference| between '
+        'onnxruntime and PyTorch')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. test_dataloader.dataset.'
         'data_root=data/trashnet-150px')
     return parser
@@ -54,8 +72,9 @@ def run_export(args: argparse.Namespace) -> Dict[str, float]:
     from ..fileio import check_writable
     out = args.out or osp.splitext(args.checkpoint)[0] + '.onnx'
     if not out.endswith('.onnx'):
-        raise ExportError(f'--out {out}: expected a .onnx file name.',
-                          fix='e.g. --out model.onnx.')
+        raise ExportError(
+            f'--out {out}: expected a .onnx file name.',
+            fix='e.g. --out model.onnx.')
     check_writable(out)
     if args.atol <= 0:
         raise ExportError(f'--atol must be positive, got {args.atol}.')
@@ -63,8 +82,9 @@ def run_export(args: argparse.Namespace) -> Dict[str, float]:
     check_cfg_options(cfg, args.cfg_options)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    paths = (image_files(args.images) if args.images
-             else sample_images(cfg, args.num_images))
+    paths = (
+        image_files(args.images) if args.images else sample_images(
+            cfg, args.num_images))
     model = load_classifier(cfg, args.checkpoint)
     height, width = prepare_images(cfg, paths[:1]).shape[1:3]
     classes = getattr(model, '_dataset_meta', {}).get('classes')

@@ -49,7 +49,8 @@ def _load_cfg(config: Union[str, Config]) -> Config:
     return load_config(config) if isinstance(config, str) else config
 
 
-def load_classifier(config: Union[str, Config], checkpoint: str) -> torch.nn.Module:
+def load_classifier(config: Union[str, Config],
+                    checkpoint: str) -> torch.nn.Module:
     """Build the config's model on the CPU and load ``checkpoint`` strictly.
 
     Args:
@@ -67,8 +68,8 @@ def load_classifier(config: Union[str, Config], checkpoint: str) -> torch.nn.Mod
     model = get_model(cfg, pretrained=None, device='cpu')
     check_checkpoint_matches(model, checkpoint, cfg)
     from mmengine.runner import load_checkpoint
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
-                           logger='silent')
+    ckpt = load_checkpoint(
+        model, checkpoint, map_location='cpu', logger='silent')
     meta = ckpt.get('meta', {}).get('dataset_meta') or {}
     if meta:
         model._dataset_meta = meta
@@ -98,7 +99,8 @@ def test_geometry(cfg: Config) -> Tuple[Compose, Compose]:
     types = [s['type'] for s in steps]
     if 'PackInputs' not in types:
         raise ExportError(
-            f'The test pipeline of the config has no PackInputs step: {types}.',
+            'The test pipeline of the config has no PackInputs step: '
+            f'{types}.',
             fix='export a config whose test_pipeline ends with '
             "dict(type='PackInputs').")
     cut = types.index('PackInputs')
@@ -131,8 +133,8 @@ def prepare_images(cfg: Config, paths: Sequence[str]) -> np.ndarray:
                 path=path)
         if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
             raise ExportError(
-                f'{path}: the test pipeline gives a {img.dtype} image of shape '
-                f'{img.shape}; the ONNX contract is uint8 HxWx3 (BGR).',
+                f'{path}: the test pipeline gives a {img.dtype} image of '
+                f'shape {img.shape}; the ONNX contract is uint8 HxWx3 (BGR).',
                 path=path)
         images.append(img)
     return np.ascontiguousarray(np.stack(images))
@@ -174,8 +176,8 @@ class OnnxClassifier(torch.nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """Return class scores for ``image`` (uint8, N x H x W x 3, BGR)."""
         inputs = image.permute(0, 3, 1, 2)
-        inputs = self.model.data_preprocessor(
-            {'inputs': inputs}, False)['inputs']
+        inputs = self.model.data_preprocessor({'inputs': inputs},
+                                              False)['inputs']
         logits = self.model(inputs, mode='tensor')
         if isinstance(logits, (tuple, list)):
             logits = logits[-1]
@@ -186,8 +188,11 @@ class OnnxClassifier(torch.nn.Module):
 EXPORTERS = ('dynamo', 'torchscript')
 
 
-def export_onnx(model: torch.nn.Module, out_file: str, height: int,
-                width: int, opset: int = 18,
+def export_onnx(model: torch.nn.Module,
+                out_file: str,
+                height: int,
+                width: int,
+                opset: int = 18,
                 classes: Optional[Sequence[str]] = None,
                 exporter: str = 'dynamo') -> None:
     """Write ``model`` (preprocessing included) to ``out_file`` atomically.
@@ -206,8 +211,8 @@ def export_onnx(model: torch.nn.Module, out_file: str, height: int,
     """
     import onnx
     if exporter not in EXPORTERS:
-        raise ExportError(f'Unknown exporter {exporter!r}.',
-                          fix=f'use one of {EXPORTERS}.')
+        raise ExportError(
+            f'Unknown exporter {exporter!r}.', fix=f'use one of {EXPORTERS}.')
     wrapper = OnnxClassifier(model).eval()
     names = dict(input_names=[INPUT_NAME], output_names=[OUTPUT_NAME])
     with torch.no_grad(), warnings.catch_warnings():
@@ -224,17 +229,33 @@ def export_onnx(model: torch.nn.Module, out_file: str, height: int,
             dummy = torch.zeros(2, height, width, 3, dtype=torch.uint8)
             batch = torch.export.Dim('batch', min=1, max=4096)
             program = torch.onnx.export(
-                wrapper, (dummy, ), dynamo=True, opset_version=opset,
-                dynamic_shapes=({0: batch}, ), verbose=False, **names)
+                wrapper, (dummy, ),
+                dynamo=True,
+                opset_version=opset,
+                dynamic_shapes=({
+                    0: batch
+                }, ),
+                verbose=False,
+                **names)
             proto = program.model_proto
         else:
             dummy = torch.zeros(1, height, width, 3, dtype=torch.uint8)
             buffer = io.BytesIO()
             torch.onnx.export(
-                wrapper, (dummy, ), buffer, dynamo=False,
-                opset_version=opset, do_constant_folding=True,
-                dynamic_axes={INPUT_NAME: {0: 'batch'},
-                              OUTPUT_NAME: {0: 'batch'}}, **names)
+                wrapper, (dummy, ),
+                buffer,
+                dynamo=False,
+                opset_version=opset,
+                do_constant_folding=True,
+                dynamic_axes={
+                    INPUT_NAME: {
+                        0: 'batch'
+                    },
+                    OUTPUT_NAME: {
+                        0: 'batch'
+                    }
+                },
+                **names)
             proto = onnx.load_from_string(buffer.getvalue())
     onnx.checker.check_model(proto)
     meta = {'input_contract': CONTRACT, 'input_size': f'{height}x{width}'}
@@ -247,7 +268,8 @@ def export_onnx(model: torch.nn.Module, out_file: str, height: int,
         f.write(proto.SerializeToString())
 
 
-def onnx_scores(onnx_file: str, images: np.ndarray,
+def onnx_scores(onnx_file: str,
+                images: np.ndarray,
                 threads: Optional[int] = None) -> np.ndarray:
     """Run the exported model with onnxruntime on the CPU.
 
@@ -259,8 +281,8 @@ def onnx_scores(onnx_file: str, images: np.ndarray,
     Returns:
         ``float32`` ``(N, num_classes)`` scores.
     """
-    return onnx_session(onnx_file, threads).run(
-        [OUTPUT_NAME], {INPUT_NAME: images})[0]
+    return onnx_session(onnx_file, threads).run([OUTPUT_NAME],
+                                                {INPUT_NAME: images})[0]
 
 
 def onnx_session(onnx_file: str, threads: Optional[int] = None):
@@ -270,8 +292,8 @@ def onnx_session(onnx_file: str, threads: Optional[int] = None):
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-    return ort.InferenceSession(onnx_file, options,
-                                providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(
+        onnx_file, options, providers=['CPUExecutionProvider'])
 
 
 def sample_images(cfg: Config, count: int) -> List[str]:
@@ -288,8 +310,9 @@ def sample_images(cfg: Config, count: int) -> List[str]:
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
     if len(dataset) == 0:
-        raise ExportError('The test set of the config is empty.',
-                          fix='pass --images FILE_OR_FOLDER ...')
+        raise ExportError(
+            'The test set of the config is empty.',
+            fix='pass --images FILE_OR_FOLDER ...')
     index = np.linspace(0, len(dataset) - 1, min(count, len(dataset)))
     return [dataset.get_data_info(int(i))['img_path'] for i in index]
 
@@ -313,7 +336,8 @@ def compare_with_pytorch(model: torch.nn.Module, cfg: Config, onnx_file: str,
     if exported.shape != reference.shape:
         raise ExportError(
             f'{onnx_file} returns scores of shape {exported.shape}, PyTorch '
-            f'{reference.shape}.', path=onnx_file)
+            f'{reference.shape}.',
+            path=onnx_file)
     return dict(
         max_abs_diff=float(np.abs(exported - reference).max()),
         top1_agree=float(np.mean(exported.argmax(1) == reference.argmax(1))),
@@ -327,17 +351,21 @@ def image_files(items: Sequence[str]) -> List[str]:
     for item in items:
         if osp.isdir(item):
             import glob
-            found = [f for f in glob.glob(osp.join(item, '**', '*'),
-                                          recursive=True)
-                     if f.lower().endswith(IMG_EXTENSIONS)]
+            found = [
+                f
+                for f in glob.glob(osp.join(item, '**', '*'), recursive=True)
+                if f.lower().endswith(IMG_EXTENSIONS)
+            ]
             files += sorted(found)
         elif osp.isfile(item):
             files.append(item)
         else:
-            raise ExportError(f'Image {item} does not exist.',
-                              fix='pass existing image files or folders.',
-                              path=item)
+            raise ExportError(
+                f'Image {item} does not exist.',
+                fix='pass existing image files or folders.',
+                path=item)
     if not files:
-        raise ExportError(f'No images found in {list(items)}.',
-                          fix=f'supported extensions: {IMG_EXTENSIONS}.')
+        raise ExportError(
+            f'No images found in {list(items)}.',
+            fix=f'supported extensions: {IMG_EXTENSIONS}.')
     return files

@@ -50,11 +50,15 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         return False
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is None:  # mmengine's defaults for this case
-        wrapper = dict(broadcast_buffers=False, find_unused_parameters=cfg.get(
-            'find_unused_parameters', False))
-    if wrapper.get('type', 'MMDistributedDataParallel') in (
-            'MMDistributedDataParallel', MMDistributedDataParallel):
-        cfg.model_wrapper_cfg = dict(wrapper, type='CPUDistributedDataParallel')
+        wrapper = dict(
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if wrapper.get(
+            'type',
+            'MMDistributedDataParallel') in ('MMDistributedDataParallel',
+                                             MMDistributedDataParallel):
+        cfg.model_wrapper_cfg = dict(
+            wrapper, type='CPUDistributedDataParallel')
     if dist.is_initialized():
         return False
     if launcher != 'pytorch' or 'RANK' not in os.environ:

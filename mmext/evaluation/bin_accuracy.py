@@ -32,7 +32,8 @@ class BinAccuracy(BaseMetric):
                                  int(sample['gt_label'][0])))
 
     def compute_metrics(self, results: List) -> dict:
-        """Return ``{'accuracy': percent}`` at bin level, plus per-bin recall."""
+        """Return ``{'accuracy': percent}`` at bin level, plus per-bin
+        recall."""
         meta = self.dataset_meta or {}
         class_to_bin = meta.get('class_to_bin')
         if class_to_bin is None or not results:

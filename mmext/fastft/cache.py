@@ -1,10 +1,11 @@
-"""The on-disk feature cache: one file per split, with the identity it came from.
+"""The on-disk feature cache: one file per split, with the identity it came
+from.
 
 A cache file is a ``torch.save``'d dict (loaded back with
 ``weights_only=True``)::
 
-    {'header': {...}, 'features': Tensor[N * copies, C], 'labels': Tensor[N * copies],
-     'img_paths': [str] * N}
+    {'header': {...}, 'features': Tensor[N * copies, C],
+     'labels': Tensor[N * copies], 'img_paths': [str] * N}
 
 The header records what the features depend on, so a stale cache is refused
 instead of silently reused:
@@ -45,7 +46,8 @@ def _plain(obj: Any) -> Any:
 
 
 def config_hash(obj: Any) -> str:
-    """sha256 (first 16 hex digits) of a config fragment, key-order independent.
+    """sha256 (first 16 hex digits) of a config fragment, key-order
+    independent.
 
     Args:
         obj: A dict/list config fragment.
@@ -69,6 +71,7 @@ def model_config_hash(model_cfg: dict,
     Returns:
         The hex digest.
     """
+
     def strip(cfg):
         if not cfg:
             return None
@@ -76,8 +79,11 @@ def model_config_hash(model_cfg: dict,
 
     pre = model_cfg.get('data_preprocessor') or data_preprocessor or {}
     pre = {k: pre.get(k) for k in ('mean', 'std', 'to_rgb')}
-    return config_hash(dict(backbone=strip(model_cfg.get('backbone')),
-                            neck=strip(model_cfg.get('neck')), pre=pre))
+    return config_hash(
+        dict(
+            backbone=strip(model_cfg.get('backbone')),
+            neck=strip(model_cfg.get('neck')),
+            pre=pre))
 
 
 def weights_hash(modules: Iterable[torch.nn.Module]) -> str:
@@ -101,11 +107,11 @@ def weights_hash(modules: Iterable[torch.nn.Module]) -> str:
     return h.hexdigest()[:16]
 
 
-
-
-def data_hash(img_paths: Sequence[str], labels: Sequence[int],
+def data_hash(img_paths: Sequence[str],
+              labels: Sequence[int],
               root: str = '') -> str:
-    """Hash a split's ``(image, label)`` list, paths taken relative to ``root``.
+    """Hash a split's ``(image, label)`` list, paths taken relative to
+    ``root``.
 
     Args:
         img_paths: Image paths.
@@ -131,12 +137,18 @@ def save_cache(path: str, header: dict, features: torch.Tensor,
         labels: ``[N * copies]`` int64 tensor.
         img_paths: The ``N`` image paths.
     """
-    header = dict(header, version=CACHE_VERSION,
-                  num_samples=len(img_paths),
-                  feat_dim=int(features.shape[1]))
+    header = dict(
+        header,
+        version=CACHE_VERSION,
+        num_samples=len(img_paths),
+        feat_dim=int(features.shape[1]))
     with atomic_write(path, 'wb') as f:
-        torch.save(dict(header=header, features=features.contiguous(),
-                        labels=labels, img_paths=list(img_paths)), f)
+        torch.save(
+            dict(
+                header=header,
+                features=features.contiguous(),
+                labels=labels,
+                img_paths=list(img_paths)), f)
 
 
 def load_cache(path: str) -> Dict[str, Any]:
@@ -155,7 +167,8 @@ def load_cache(path: str) -> Dict[str, Any]:
         raise DataError(
             f'Feature cache {path} does not exist.',
             fix='extract it first: python tools/extract_features.py CONFIG '
-            '(the same config you train with).', path=path)
+            '(the same config you train with).',
+            path=path)
     try:
         obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file
@@ -163,14 +176,16 @@ def load_cache(path: str) -> Dict[str, Any]:
             f'Cannot read feature cache {path}: '
             f'{" ".join(str(exc).split())[:200]}.',
             fix='delete it and run python tools/extract_features.py CONFIG '
-            'again.', path=path) from None
+            'again.',
+            path=path) from None
     if (not isinstance(obj, dict) or 'header' not in obj
             or obj['header'].get('version') != CACHE_VERSION):
         raise DataError(
             f'{path} is not a feature cache of this version '
             f'({CACHE_VERSION}).',
             fix='delete it and run python tools/extract_features.py CONFIG '
-            'again.', path=path)
+            'again.',
+            path=path)
     return obj
 
 
@@ -199,12 +214,16 @@ def check_source(path: str, header: dict, pipeline_hash: str,
         raise DataError(
             f'Feature cache {path} is stale: it was extracted with another '
             f'image pipeline (cache {header.get("pipeline_hash")}, config '
-            f'{pipeline_hash}).', fix=_regen_fix(path), path=path)
+            f'{pipeline_hash}).',
+            fix=_regen_fix(path),
+            path=path)
     if data_digest is not None and header.get('data_hash') != data_digest:
         raise DataError(
             f'Feature cache {path} is stale: it was extracted from another '
             f'list of images/labels (cache {header.get("data_hash")}, config '
-            f'{data_digest}).', fix=_regen_fix(path), path=path)
+            f'{data_digest}).',
+            fix=_regen_fix(path),
+            path=path)
 
 
 def check_model(path: str, header: dict, model_digest: str,
@@ -225,11 +244,14 @@ def check_model(path: str, header: dict, model_digest: str,
             f'Feature cache {path} is stale: it was extracted with another '
             'backbone/neck/preprocessor config (cache '
             f'{header.get("model_hash")}, model {model_digest}).',
-            fix=_regen_fix(path), path=path)
+            fix=_regen_fix(path),
+            path=path)
     if header.get('weights_hash') != weights_digest:
         src = header.get('checkpoint') or 'random init'
         raise CheckpointError(
             f'Feature cache {path} is stale: it was extracted with other '
-            f'backbone weights (from {src}, hash {header.get("weights_hash")}) '
-            f'than the model has now (hash {weights_digest}).',
-            fix=_regen_fix(path), path=path)
+            f'backbone weights (from {src}, '
+            f'hash {header.get("weights_hash")}) than the model has now '
+            f'(hash {weights_digest}).',
+            fix=_regen_fix(path),
+            path=path)

@@ -1,4 +1,5 @@
-"""``FeatureCacheCheckHook``: refuse features of another model before training."""
+"""``FeatureCacheCheckHook``: refuse features of another model before
+training."""
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 

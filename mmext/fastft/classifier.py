@@ -1,4 +1,5 @@
-"""``FeatureClassifier``: an ImageClassifier that also trains on cached features.
+"""``FeatureClassifier``: an ImageClassifier that also trains on cached
+features.
 
 It *is* mmpretrain's :class:`ImageClassifier` (same backbone, neck, head,
 loss and ``state_dict`` keys), with two differences:
@@ -77,11 +78,14 @@ class FeatureClassifier(ImageClassifier):
         **kwargs: As for :class:`ImageClassifier`.
     """
 
-    def __init__(self, *args, data_preprocessor: Optional[dict] = None,
+    def __init__(self,
+                 *args,
+                 data_preprocessor: Optional[dict] = None,
                  **kwargs):
         if data_preprocessor is None or isinstance(data_preprocessor, dict):
             data_preprocessor = dict(data_preprocessor or {})
-            if data_preprocessor.get('type', 'ClsDataPreprocessor') in _CLS_PRE:
+            if data_preprocessor.get('type',
+                                     'ClsDataPreprocessor') in _CLS_PRE:
                 data_preprocessor['type'] = 'FeatureDataPreprocessor'
         super().__init__(*args, data_preprocessor=data_preprocessor, **kwargs)
         for module in self.frozen_modules():

@@ -57,12 +57,17 @@ class FeatureCacheDataset(Dataset):
         check_source: Check pipeline/data identity (needs the image list).
     """
 
-    def __init__(self, cache_file: str, dataset: Optional[dict] = None,
-                 repeat: int = 1, copies: str = 'random',
-                 check_source: bool = True, **kwargs):
+    def __init__(self,
+                 cache_file: str,
+                 dataset: Optional[dict] = None,
+                 repeat: int = 1,
+                 copies: str = 'random',
+                 check_source: bool = True,
+                 **kwargs):
         if copies not in COPY_MODES:
-            raise ConfigError(f'FeatureCacheDataset: copies={copies!r}.',
-                              fix=f'use one of {COPY_MODES}.')
+            raise ConfigError(
+                f'FeatureCacheDataset: copies={copies!r}.',
+                fix=f'use one of {COPY_MODES}.')
         self.cache_file = cache_file
         self.source_cfg = dataset
         self.copies = copies
@@ -109,9 +114,11 @@ class FeatureCacheDataset(Dataset):
             copy = np.random.randint(self.num_copies) if self.num_copies > 1 \
                 else 0
             row, sample_idx = copy * n + idx, idx
-        sample = DataSample(metainfo=dict(
-            img_path=self.img_paths[sample_idx], sample_idx=sample_idx,
-            cache_file=osp.basename(self.cache_file)))
+        sample = DataSample(
+            metainfo=dict(
+                img_path=self.img_paths[sample_idx],
+                sample_idx=sample_idx,
+                cache_file=osp.basename(self.cache_file)))
         label = int(self.labels[row])
         if label >= 0:
             sample.set_gt_label(torch.tensor([label]))

@@ -18,18 +18,23 @@ from ..errors import ConfigError
 _EXAMPLE = "e.g. dict(type='GaussianNoise', sigma_range=(0., 5.), prob=0.5)"
 
 
-def _check_range(name: str, value, low: float,
-                 high: float = float('inf')) -> Tuple[float, float]:
+def _check_range(
+        name: str,
+        value,
+        low: float,
+        high: float = float('inf'),
+) -> Tuple[float, float]:
     """Validate a ``(min, max)`` pair within ``[low, high]``."""
-    ok = (isinstance(value, Sequence) and not isinstance(value, str)
-          and len(value) == 2
-          and all(isinstance(v, Number) and not isinstance(v, bool)
-                  for v in value)
-          and low <= value[0] <= value[1] <= high)
+    ok = (
+        isinstance(value, Sequence) and not isinstance(value, str)
+        and len(value) == 2 and all(
+            isinstance(v, Number) and not isinstance(v, bool) for v in value)
+        and low <= value[0] <= value[1] <= high)
     if not ok:
         raise ConfigError(
             f'GaussianNoise {name} must be a pair (min, max) with '
-            f'{low} <= min <= max <= {high}, got {value!r}.', fix=_EXAMPLE)
+            f'{low} <= min <= max <= {high}, got {value!r}.',
+            fix=_EXAMPLE)
     return float(value[0]), float(value[1])
 
 
@@ -57,13 +62,16 @@ class GaussianNoise(BaseTransform):
             shared by the channels (False). Defaults to True.
     """
 
-    def __init__(self, sigma_range: Tuple[float, float] = (0., 5.),
-                 prob: float = 0.5, per_channel: bool = True):
+    def __init__(self,
+                 sigma_range: Tuple[float, float] = (0., 5.),
+                 prob: float = 0.5,
+                 per_channel: bool = True):
         self.sigma_range = _check_range('sigma_range', sigma_range, 0.)
         if isinstance(prob, bool) or not isinstance(prob, Number) \
                 or not 0. <= prob <= 1.:
             raise ConfigError(
-                f'GaussianNoise prob must be a number in [0, 1], got {prob!r}.',
+                'GaussianNoise prob must be a number in [0, 1], '
+                f'got {prob!r}.',
                 fix=_EXAMPLE)
         self.prob = float(prob)
         self.per_channel = bool(per_channel)

@@ -4,7 +4,8 @@
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmext.deploy.cli import export_parser, run_export  # noqa: E402
 from mmext.errors import friendly_main  # noqa: E402

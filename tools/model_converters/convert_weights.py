@@ -8,7 +8,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmext.converters import (ARCHS, LAYOUTS, compare_features,
                               convert_checkpoint, detect_layout,
@@ -24,13 +25,20 @@ def parse_args():
     parser.add_argument('dst', help='output .pth (mmpretrain keys)')
     parser.add_argument('--arch', choices=ARCHS, help='default: detect')
     parser.add_argument('--layout', choices=LAYOUTS, default='auto')
-    parser.add_argument('--backbone-only', action='store_true',
-                        help='drop the ImageNet classifier')
-    parser.add_argument('--verify', action='store_true',
-                        help='compare pooled features of the original and '
-                        'the converted backbone on random input')
-    parser.add_argument('--tolerance', type=float, default=1e-5,
-                        help='largest accepted feature difference')
+    parser.add_argument(
+        '--backbone-only',
+        action='store_true',
+        help='drop the ImageNet classifier')
+    parser.add_argument(
+        '--verify',
+        action='store_true',
+        help='compare pooled features of the original and '
+        'the converted backbone on random input')
+    parser.add_argument(
+        '--tolerance',
+        type=float,
+        default=1e-5,
+        help='largest accepted feature difference')
     return parser.parse_args()
 
 

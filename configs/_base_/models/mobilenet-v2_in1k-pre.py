@@ -6,7 +6,7 @@ _base_ = 'mmpretrain::_base_/models/mobilenet_v2_1x.py'
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/mobilenet_v2/mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth'  # noqa
 model = dict(
     backbone=dict(
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained,
-                      prefix='backbone')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone')),
     head=dict(num_classes=1000),  # set by the experiment config
 )

@@ -7,6 +7,5 @@ _base_ = 'mmpretrain::_base_/models/swin_transformer/tiny_224.py'
 pretrained = 'https://download.openmmlab.com/mmclassification/v0/swin-transformer/swin_tiny_224_b16x64_300e_imagenet_20210616_090925-66df6be6.pth'  # noqa
 model = dict(
     backbone=dict(
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained,
-                      prefix='backbone')),
-)
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone')), )

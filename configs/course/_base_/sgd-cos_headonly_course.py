@@ -7,11 +7,15 @@
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.03, momentum=0.9, weight_decay=4e-5),
     # never update the backbone (incl. its last 1x1 conv): only the head learns
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}),
+    paramwise_cfg=dict(
+        custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}),
 )
 param_scheduler = [
-    dict(type='CosineAnnealingLR', by_epoch=True, eta_min=0.01,
-         convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        eta_min=0.01,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=40, val_interval=1)
 val_cfg = dict()

@@ -11,7 +11,8 @@ def _unwrap(dataset):
 
 @HOOKS.register_module()
 class BadImageReportHook(Hook):
-    """Log how many reads of unreadable images were skipped (see GarbageDataset).
+    """Log how many reads of unreadable images were skipped (see
+    GarbageDataset).
 
     The count is also stored as ``train/bad_images`` in the message hub, so it
     reaches ``vis_data/scalars.json``.
@@ -28,6 +29,7 @@ class BadImageReportHook(Hook):
         runner.message_hub.update_scalar('train/bad_images', count)
         if count:
             runner.logger.warning(
-                f'{count} reads of unreadable training images skipped so far (epoch '
-                f'{runner.epoch}); each was replaced by another sample. Run '
-                'tools/analysis/dataset_report.py to list and fix them.')
+                f'{count} reads of unreadable training images skipped so far '
+                f'(epoch {runner.epoch}); each was replaced by another '
+                'sample. Run tools/analysis/dataset_report.py to list and fix '
+                'them.')

@@ -86,8 +86,11 @@ class SamplePairingHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, start_epoch: int = 0, end_epoch: Optional[int] = None,
-                 on_epochs: int = 8, off_epochs: int = 2,
+    def __init__(self,
+                 start_epoch: int = 0,
+                 end_epoch: Optional[int] = None,
+                 on_epochs: int = 8,
+                 off_epochs: int = 2,
                  prob: Optional[float] = None):
         self.start_epoch = _check_int('start_epoch', start_epoch, 0)
         self.end_epoch = None if end_epoch is None else _check_int(
@@ -157,8 +160,8 @@ class SamplePairingHook(Hook):
         self._augments = self.find_augments(runner)
         if not self._augments:
             raise ConfigError(
-                'SamplePairingHook found no SamplePairing in the model\'s batch '
-                'augments.',
+                'SamplePairingHook found no SamplePairing in the model\'s '
+                'batch augments.',
                 fix="add model=dict(train_cfg=dict(augments=dict("
                 "type='SamplePairing'))) to the config.")
         max_epochs = runner.max_epochs

@@ -44,9 +44,11 @@ class UnfreezeHook(Hook):
 
     priority = 'HIGH'
 
-    def __init__(self, unfreeze_epoch: int,
+    def __init__(self,
+                 unfreeze_epoch: int,
                  modules: Sequence[str] = ('backbone', 'neck'),
-                 frozen_stages: int = -1, lr_mult: float = 0.1,
+                 frozen_stages: int = -1,
+                 lr_mult: float = 0.1,
                  decay_mult: float = 1.0,
                  norm_eval: Optional[bool] = None):
         if unfreeze_epoch < 0:
@@ -108,8 +110,11 @@ class UnfreezeHook(Hook):
                     fix='use frozen_stages=-1 or modules=[...] instead.')
         model.train(True)
         if set_lr:
-            trainable = {id(p) for m in modules for p in m.parameters()
-                         if p.requires_grad}
+            trainable = {
+                id(p)
+                for m in modules
+                for p in m.parameters() if p.requires_grad
+            }
             self._set_lr(runner, trainable)
         self.unfrozen = True
 
@@ -152,8 +157,8 @@ class UnfreezeHook(Hook):
     # -- hook points -----------------------------------------------------
     def before_train(self, runner) -> None:
         """Set the stage from ``runner.epoch`` (also after ``--resume``)."""
-        if runner.epoch > self.unfreeze_epoch or (
-                runner.epoch == self.unfreeze_epoch == 0):
+        if runner.epoch > self.unfreeze_epoch or (runner.epoch ==
+                                                  self.unfreeze_epoch == 0):
             # resumed inside stage 2: the optimizer state has its rates
             self._unfreeze(runner, set_lr=runner.epoch == 0)
         else:
@@ -165,7 +170,9 @@ class UnfreezeHook(Hook):
         if not self.unfrozen and runner.epoch >= self.unfreeze_epoch:
             self._unfreeze(runner, set_lr=True)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         """Keep frozen modules in eval mode (the loop calls model.train())."""
         if not self.unfrozen and batch_idx == 0:
