@@ -278,6 +278,7 @@ class GarbageDataset(CustomDataset):
                                 fix=f'supported extensions: {self.extensions}.',
                                 path=prefix)
             files.sort(key=natural_key)
+            self._set_bins()
             return [{'img_path': osp.join(prefix, f)} for f in files]
 
         if layout == 'folder':
@@ -308,13 +309,19 @@ class GarbageDataset(CustomDataset):
                                 fix='regenerate it.', path=self.ann_file)
 
         self._check_samples(samples, layout)
+        self._set_bins()
+        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
+                for p, lbl in samples]
+
+    def _set_bins(self) -> None:
+        """``bins``/``class_to_bin`` metainfo from the class names."""
+        if not self._metainfo.get('classes'):
+            return
         bins, class_to_bin = split_bins(self._metainfo['classes'],
                                         self.class_bins)
         if bins is not None:
             self._metainfo['bins'] = bins
             self._metainfo['class_to_bin'] = class_to_bin
-        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
-                for p, lbl in samples]
 
     def _scan_class_folders(self, prefix: str) -> List[Tuple[str, int]]:
         folders = sorted(d for d in os.listdir(prefix)
@@ -385,4 +392,8 @@ class GarbageDataset(CustomDataset):
                     f'{len(missing)} images listed in {source} do not exist '
                     f'under {self.img_prefix}, e.g. {missing[:3]}.',
                     fix='check data_prefix (the image folder) in the config, '
-                    'or regenerate the label file.', path=source)
+                    'or regenerate the label file. To predict every image in '
+                    'a folder without labels (a leaderboard test set), run '
+                    'python tools/test.py CONFIG CKPT --out preds.csv '
+                    '--test-dir FOLDER instead of changing data_prefix.',
+                    path=source)
