@@ -12,14 +12,15 @@ from types import ModuleType
 from typing import Optional
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.cpu_distributed import setup_cpu_distributed
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
-from .config import check_cfg_options, load_config
+from .config import (CfgOptionsAction, check_cfg_options,
+                     fit_param_schedulers, load_config)
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
@@ -50,7 +51,7 @@ def mim_tool(name: str) -> ModuleType:
 def _common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=CfgOptionsAction,
         help='override settings in the config, key=value (e.g. '
         'model.head.num_classes=6 train_dataloader.batch_size=16)')
     parser.add_argument('--amp', action='store_true',
@@ -168,6 +169,7 @@ def run_train(args: argparse.Namespace) -> Runner:
             fix='add auto_scale_lr = dict(base_batch_size=<total batch size '
             'the LR was tuned for>) to the config.', path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
+    fit_param_schedulers(cfg)
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
@@ -354,7 +356,7 @@ def predict_parser() -> argparse.ArgumentParser:
     parser.add_argument('--device', help='cpu or cuda (default: cuda if '
                         'available)')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config keys')
     return parser
 
