@@ -173,8 +173,41 @@ def run_train(args: argparse.Namespace) -> Runner:
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
+    check_load_from(runner, cfg)
     runner.train()
     return runner
+
+
+def check_load_from(runner: Runner, cfg: Config) -> None:
+    """Refuse a ``load_from``/``--resume`` checkpoint of another model.
+
+    mmengine loads ``load_from`` non-strictly and only warns about missing
+    or mis-shaped weights, so a wrong file would silently train from
+    (partly) random weights. Starting a new head from another model's
+    backbone is what ``init_cfg=dict(type='Pretrained', prefix='backbone')``
+    is for, and the message says so.
+
+    Args:
+        runner: The built runner (its model is checked).
+        cfg: The merged config.
+    """
+    from ..checkpoint import check_checkpoint_matches
+    from ..errors import CheckpointError
+    load_from = cfg.get('load_from')
+    if not load_from or '://' in str(load_from):
+        return
+    try:
+        check_checkpoint_matches(runner.model, load_from, cfg)
+    except CheckpointError as exc:
+        key = '--resume' if cfg.get('resume') else 'load_from'
+        raise CheckpointError(
+            f'{key}: {exc.message}',
+            fix=f'{exc.fix[:-1]}; to start a new head from this '
+            'checkpoint\'s backbone, pass --cfg-options load_from=None '
+            f'model.backbone.init_cfg.type=Pretrained '
+            f'model.backbone.init_cfg.checkpoint={load_from} '
+            'model.backbone.init_cfg.prefix=backbone instead.',
+            path=load_from) from None
 
 
 def _drop_ema_hook(cfg: Config) -> None:
