@@ -171,3 +171,25 @@ def test_checkpoint_hook_writes_through_atomic_backend(tmp_path, monkeypatch):
     # (mmengine writes the small last_checkpoint pointer with open(), not
     # through the backend)
     assert not list(work.glob('.*.tmp'))
+
+
+def test_broken_last_checkpoint_pointer_is_repaired(tmp_path):
+    """mmengine writes last_checkpoint with open(): an empty or dangling
+    pointer makes --resume use the newest checkpoint on disk."""
+    from mmext.apis.cli import repair_last_checkpoint
+    for name in ('epoch_2.pth', 'epoch_10.pth', 'best_accuracy_epoch_3.pth'):
+        (tmp_path / name).write_bytes(b'x')
+    pointer = tmp_path / 'last_checkpoint'
+    pointer.write_text('')  # killed while mmengine wrote it
+    assert repair_last_checkpoint(str(tmp_path)) == str(
+        tmp_path / 'epoch_10.pth')
+    assert pointer.read_text() == str(tmp_path / 'epoch_10.pth')
+    pointer.write_text(str(tmp_path / 'epoch_11.pth'))  # deleted since
+    assert repair_last_checkpoint(str(tmp_path)).endswith('epoch_10.pth')
+    pointer.write_text(str(tmp_path / 'epoch_2.pth'))  # valid: left alone
+    assert repair_last_checkpoint(str(tmp_path)).endswith('epoch_2.pth')
+    for f in tmp_path.glob('epoch_*.pth'):
+        f.unlink()
+    pointer.write_text('')
+    assert repair_last_checkpoint(str(tmp_path)) is None
+    assert not pointer.exists()

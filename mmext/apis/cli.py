@@ -169,6 +169,8 @@ def run_train(args: argparse.Namespace) -> Runner:
             fix='add auto_scale_lr = dict(base_batch_size=<total batch size '
             'the LR was tuned for>) to the config.', path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
+    if cfg.get('resume') and not cfg.get('load_from'):
+        repair_last_checkpoint(cfg.work_dir)
     fit_param_schedulers(cfg)
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
@@ -176,6 +178,53 @@ def run_train(args: argparse.Namespace) -> Runner:
     check_load_from(runner, cfg)
     runner.train()
     return runner
+
+
+def repair_last_checkpoint(work_dir: str) -> Optional[str]:
+    """Point a broken ``last_checkpoint`` at the newest checkpoint file.
+
+    mmengine writes the ``last_checkpoint`` pointer that ``--resume`` (no
+    value) follows with a plain ``open()``, so a kill at the wrong moment can
+    leave it empty, and a deleted checkpoint leaves it dangling. Then the
+    newest ``epoch_N.pth``/``iter_N.pth`` in the work dir is used instead
+    (the pointer is rewritten atomically, with a logged note).
+
+    Args:
+        work_dir: The run's work dir.
+
+    Returns:
+        The checkpoint the pointer names afterwards, or ``None``.
+    """
+    import re
+
+    from mmengine.logging import print_log
+
+    from ..fileio import atomic_write
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        named = f.read().strip()
+    if named and osp.isfile(named):
+        return named
+    found = []
+    for name in os.listdir(work_dir):
+        m = re.fullmatch(r'(epoch|iter)_(\d+)\.pth', name)
+        if m:
+            found.append((int(m.group(2)), osp.join(work_dir, name)))
+    if not found:
+        os.remove(pointer)
+        print_log(f'{pointer} named {named or "nothing"} and no epoch_N.pth '
+                  'is left: training starts from the beginning.',
+                  logger='current', level=30)
+        return None
+    newest = max(found)[1]
+    with atomic_write(pointer) as f:
+        f.write(newest)
+    print_log(f'{pointer} named {named or "nothing"} (an interrupted write or '
+              f'a deleted file): resuming from the newest checkpoint, '
+              f'{newest}.', logger='current', level=30)
+    return newest
 
 
 def check_load_from(runner: Runner, cfg: Config) -> None:
