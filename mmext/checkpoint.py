@@ -8,15 +8,23 @@ file and allow-lists the few plain-data classes that mmengine checkpoints
 contain. A pickle that needs anything else (code, in the worst case) is
 refused with a clear message.
 
-The loaders are registered into mmengine's :class:`CheckpointLoader`, so
+The loaders are registered into mmengine's :class:`CheckpointLoader` for
+every scheme it knows (local paths, ``http(s)://``, ``torchvision://``,
+``modelzoo://``, ``open-mmlab://``, ``openmmlab://``, ``mmcls://``, ``s3://``,
+``petrel://``, ``pavi://``): the model names resolve through mmengine's own
+tables and every file is read with ``weights_only=True``. So
 ``init_cfg=dict(type='Pretrained')``, ``load_from``, ``--resume``,
 ``tools/test.py`` and mmpretrain's inferencers all go through them.
 """
+import difflib
+import io
 import os
 import os.path as osp
 import pickle
 import re
-from typing import Any, Optional
+import tempfile
+from typing import IO, Any, List, Optional, Union
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
@@ -58,41 +66,18 @@ def _history_getattr(obj: Any, name: str) -> Any:
         'checkpoint')
 
 
-def safe_torch_load(filename: str, map_location: Optional[Any] = None):
-    """Load ``filename`` with ``weights_only=True`` and mmengine's data classes.
-
-    Args:
-        filename: A local checkpoint file.
-        map_location: As for :func:`torch.load`.
-
-    Returns:
-        The loaded object (usually a dict).
-
-    Raises:
-        CheckpointError: When the file is missing, is not a checkpoint, or
-            holds Python objects outside the allow-list (which could run code).
-    """
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise CheckpointError(
-            f'Checkpoint {filename} does not exist.',
-            fix='check the path (relative paths are taken from the current '
-            'folder), or train first so that the file is written.',
-            path=filename)
-    try:
-        with torch.serialization.safe_globals(_safe_globals()):
-            return torch.load(
-                filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        text = str(exc)
+def _refusal(exc: BaseException, filename: str) -> CheckpointError:
+    """Turn torch's unpickling/reading errors into one clear paragraph."""
+    text = str(exc)
+    if isinstance(exc, pickle.UnpicklingError):
         names = re.findall(r'(?:Unsupported global|GLOBAL) ?:? ?(?:GLOBAL )?'
                            r'([\w.]+)', text)
         if 'global' not in text.lower():
-            raise CheckpointError(
+            return CheckpointError(
                 f'Cannot read checkpoint {filename}: it is not a PyTorch '
                 f'checkpoint or is damaged ({" ".join(text.split())[-120:]}).',
-                fix='re-download or re-train it.', path=filename) from None
-        raise CheckpointError(
+                fix='re-download or re-train it.', path=filename)
+        return CheckpointError(
             f'Refused to load {filename}: it contains Python objects that are '
             f'not plain tensors or mmengine training state '
             f'({", ".join(dict.fromkeys(names)) or "unknown globals"}). '
@@ -101,14 +86,50 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None):
             're-save its state_dict with torch.save(torch.load(f, '
             'weights_only=False)["state_dict"], out) on a machine you control '
             'and load that instead.',
-            path=filename) from None
-    except (RuntimeError, EOFError, ValueError) as exc:
-        raise CheckpointError(
-            f'Cannot read checkpoint {filename}: '
-            f'{" ".join(str(exc).split())[:200]}.',
-            fix='the file is truncated or not a PyTorch checkpoint; re-download '
-            'or re-train it.',
-            path=filename) from None
+            path=filename)
+    return CheckpointError(
+        f'Cannot read checkpoint {filename}: '
+        f'{" ".join(text.split())[:200]}.',
+        fix='the file is truncated or not a PyTorch checkpoint; re-download '
+        'or re-train it.',
+        path=filename)
+
+
+def safe_torch_load(filename: Union[str, IO[bytes]],
+                    map_location: Optional[Any] = None,
+                    name: Optional[str] = None):
+    """Load a checkpoint with ``weights_only=True`` and mmengine's data classes.
+
+    Args:
+        filename: A local checkpoint file, or an open binary file object
+            (bytes fetched from object storage).
+        map_location: As for :func:`torch.load`.
+        name: The name to show in errors (default: ``filename``).
+
+    Returns:
+        The loaded object (usually a dict).
+
+    Raises:
+        CheckpointError: When the file is missing, is not a checkpoint, or
+            holds Python objects outside the allow-list (which could run code).
+    """
+    if isinstance(filename, str):
+        filename = osp.expanduser(filename)
+        name = name or filename
+        if not osp.isfile(filename):
+            raise CheckpointError(
+                f'Checkpoint {filename} does not exist.',
+                fix='check the path (relative paths are taken from the current '
+                'folder), or train first so that the file is written.',
+                path=filename)
+    name = name or '<checkpoint bytes>'
+    try:
+        with torch.serialization.safe_globals(_safe_globals()):
+            return torch.load(
+                filename, map_location=map_location, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError,
+            ValueError) as exc:
+        raise _refusal(exc, name) from None
 
 
 def load_from_local(filename: str, map_location=None):
@@ -116,38 +137,162 @@ def load_from_local(filename: str, map_location=None):
     return safe_torch_load(filename, map_location)
 
 
-def load_from_http(filename: str, map_location=None, model_dir=None):
-    """mmengine loader for URLs: download once into the torch hub cache.
+def _download(url: str, model_dir: Optional[str] = None) -> str:
+    """Download ``url`` once into the torch hub cache and return the file.
 
-    The downloaded file is loaded with the same safe loader as local files.
-    Offline, the error says how to use a local copy instead.
+    The file name is the URL's base name, as ``torch.hub`` and mmengine name
+    it, so a file already there is used without network access.
     """
     from torch.hub import download_url_to_file, get_dir
     model_dir = model_dir or osp.join(get_dir(), 'checkpoints')
     os.makedirs(model_dir, exist_ok=True)
-    cached = osp.join(model_dir, osp.basename(filename.split('?')[0]))
+    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
     if not osp.isfile(cached):
         try:
-            download_url_to_file(filename, cached, progress=False)
+            download_url_to_file(url, cached, progress=False)
         except Exception as exc:  # URLError, HTTPError, socket errors
             raise CheckpointError(
-                f'Could not download pretrained weights from {filename} '
+                f'Could not download pretrained weights from {url} '
                 f'({type(exc).__name__}: {str(exc)[:120]}). This machine may '
                 'be offline.',
                 fix='download the file on a machine with internet, copy it '
                 f'here, and pass --cfg-options '
                 f'model.backbone.init_cfg.checkpoint=/path/to/'
                 f'{osp.basename(cached)} (or put it at {cached}).',
-                path=filename) from None
+                path=url) from None
+    return cached
+
+
+def load_from_http(filename: str, map_location=None, model_dir=None):
+    """mmengine loader for URLs: download once into the torch hub cache.
+
+    The downloaded file is loaded with the same safe loader as local files.
+    In distributed runs rank 0 downloads first, as mmengine's loader does.
+    Offline, the error says how to use a local copy instead.
+    """
+    from mmengine.dist import get_dist_info
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        cached = _download(filename, model_dir)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            cached = _download(filename, model_dir)
     return safe_torch_load(cached, map_location)
 
 
+def _lookup(table: dict, name: str, scheme: str) -> str:
+    """``table[name]`` with a clear error naming close model names."""
+    if name in table:
+        return table[name]
+    close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.6)
+    raise CheckpointError(
+        f'Unknown model name {name!r} in {scheme}{name}.',
+        fix=(f'did you mean {", ".join(scheme + c for c in close)}? '
+             if close else '') + 'Or pass a local checkpoint file instead.',
+        path=scheme + name)
+
+
+def load_from_torchvision(filename: str, map_location=None):
+    """``torchvision://NAME`` and ``modelzoo://NAME``: mmengine's URL table,
+    then the safe http loader."""
+    from mmengine.runner.checkpoint import get_torchvision_models
+    scheme = 'modelzoo://' if filename.startswith('modelzoo://') else \
+        'torchvision://'
+    url = _lookup(get_torchvision_models(), filename[len(scheme):], scheme)
+    return load_from_http(url, map_location=map_location)
+
+
+def load_from_openmmlab(filename: str, map_location=None):
+    """``open-mmlab://NAME`` and ``openmmlab://NAME`` (mmengine's model
+    table, deprecated names followed), through the safe loaders."""
+    from mmengine.runner.checkpoint import (_get_mmengine_home,
+                                            get_deprecated_model_names,
+                                            get_external_models)
+    scheme = 'open-mmlab://' if filename.startswith('open-mmlab://') else \
+        'openmmlab://'
+    name = filename[len(scheme):]
+    name = get_deprecated_model_names().get(name, name)
+    url = _lookup(get_external_models(), name, scheme)
+    if url.startswith(('http://', 'https://')):
+        return load_from_http(url, map_location=map_location)
+    return safe_torch_load(osp.join(_get_mmengine_home(), url), map_location)
+
+
+def load_from_mmcls(filename: str, map_location=None):
+    """``mmcls://NAME``: mmengine's table, safe download, backbone keys."""
+    from mmengine.runner.checkpoint import (_process_mmcls_checkpoint,
+                                            get_mmcls_models)
+    url = _lookup(get_mmcls_models(), filename[len('mmcls://'):], 'mmcls://')
+    return _process_mmcls_checkpoint(
+        load_from_http(url, map_location=map_location))
+
+
+def load_from_ceph(filename: str, map_location=None, backend='petrel'):
+    """``s3://`` and ``petrel://`` (optionally ``cluster:s3://``): the
+    bytes come from mmengine's file backend and are loaded safely."""
+    from mmengine.fileio import get_file_backend
+    try:
+        data = get_file_backend(
+            filename, backend_args={'backend': backend}).get(filename)
+    except ImportError as exc:
+        raise CheckpointError(
+            f'Cannot read {filename}: {exc}.',
+            fix='install the object-storage client (petrel_client) or copy '
+            'the checkpoint to a local file and pass that path.',
+            path=filename) from None
+    with io.BytesIO(data) as buffer:
+        return safe_torch_load(buffer, map_location, name=filename)
+
+
+def load_from_pavi(filename: str, map_location=None):
+    """``pavi://``: downloaded into a temporary folder, loaded safely."""
+    try:
+        from pavi import modelcloud
+    except ImportError:
+        raise CheckpointError(
+            f'Cannot read {filename}: the pavi client is not installed.',
+            fix='pip install pavi, or download the checkpoint and pass the '
+            'local file instead.', path=filename) from None
+    model = modelcloud.get(filename[len('pavi://'):])
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        downloaded = osp.join(tmp_dir, osp.basename(model.name))
+        model.download(downloaded)
+        return safe_torch_load(downloaded, map_location, name=filename)
+
+
+#: mmengine's checkpoint schemes and the safe loader that replaces each.
+SAFE_LOADERS = {
+    '': load_from_local,
+    ('http://', 'https://'): load_from_http,
+    ('modelzoo://', 'torchvision://'): load_from_torchvision,
+    ('open-mmlab://', 'openmmlab://'): load_from_openmmlab,
+    'mmcls://': load_from_mmcls,
+    (r'(\S+\:)?s3://', r'(\S+\:)?petrel://'): load_from_ceph,
+    'pavi://': load_from_pavi,
+}
+
+
 def register_loaders() -> None:
-    """Route mmengine's local and http(s) checkpoint loading through here."""
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local,
-                                     force=True)
-    CheckpointLoader.register_scheme(prefixes=('http://', 'https://'),
-                                     loader=load_from_http, force=True)
+    """Route every checkpoint scheme mmengine knows through the safe loader.
+
+    Prefixes registered later by other packages are not covered; see
+    :func:`unsafe_schemes`.
+    """
+    for prefixes, loader in SAFE_LOADERS.items():
+        CheckpointLoader.register_scheme(prefixes=prefixes, loader=loader,
+                                         force=True)
+
+
+def unsafe_schemes() -> List[str]:
+    """Checkpoint prefixes whose loader is not one of this module's.
+
+    Returns:
+        The prefixes (empty when every scheme loads with ``weights_only``).
+    """
+    ours = set(SAFE_LOADERS.values())
+    return sorted(p for p, fn in CheckpointLoader._schemes.items()
+                  if fn not in ours)
 
 
 def check_checkpoint_matches(model: torch.nn.Module, filename: str,

@@ -37,6 +37,10 @@ class CheckpointError(GarbageError):
     """A checkpoint that cannot be (safely) loaded into this model."""
 
 
+class PredictionError(GarbageError):
+    """Predictions that must not be submitted (e.g. NaN scores)."""
+
+
 def _one_paragraph(exc: BaseException) -> str:
     """Return ``exc`` as one paragraph, unwrapping registry build errors."""
     # mmengine re-raises build errors as ``type(e)(f'class `X` in ...: {e}')``

@@ -1,5 +1,7 @@
 """Fault injection: bad images, writes killed midway, interrupted training."""
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -161,9 +163,24 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (work / 'epoch_3.pth').exists()
+    killed_runs = sorted(p for p in work.iterdir() if p.is_dir())
     subprocess.run(slow[:3] + ['--resume'] + slow[3:], cwd=REPO, env=env,
                    check=True, capture_output=True, timeout=600)
     assert (work / 'epoch_3.pth').is_file()
+    # the restarted run continued from epoch 1 (15 iterations of 2 images):
+    # its log says where it resumed, and it ran exactly the 30 iterations of
+    # epochs 2 and 3, numbered 16..45, none repeated from epoch 1
+    run = [p for p in sorted(work.iterdir()) if p.is_dir()
+           and p not in killed_runs]
+    assert len(run) == 1
+    log = next(run[0].glob('*.log')).read_text()
+    assert 'resumed epoch: 1, iter: 15' in log
+    steps = [json.loads(line)['step'] for line in
+             (run[0] / 'vis_data' / 'scalars.json').read_text().splitlines()
+             if '"loss"' in line]
+    assert steps == list(range(16, 46))
+    assert re.findall(r'Epoch\(train\) +\[(\d+)\]\[ *(\d+)/15\]', log)[0] == (
+        '2', '1')
     # the same run, never interrupted
     twin = tmp_path / 'twin'
     slow_twin = train + ['train_dataloader.batch_size=2', '--work-dir', str(twin)]

@@ -1,9 +1,21 @@
-"""Loading configs and checking ``--cfg-options`` before anything runs."""
-import difflib
-import os.path as osp
-from typing import Optional
+"""Loading configs and checking ``--cfg-options`` before anything runs.
 
-from mmengine.config import Config
+A key that configures nothing is refused before the runner is built: a typo
+of an existing key (nearest key suggested), and a key that the class named by
+the dict's ``type`` does not take (checked against that class's signature,
+nearest argument suggested; a class that passes ``**kwargs`` on to something
+unknown accepts anything). Values such as ``custom_hooks=[dict(type=...)]``
+are parsed as Python literals or refused with one paragraph.
+"""
+import ast
+import copy
+import difflib
+import inspect
+import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
 from ..errors import ConfigError
 
@@ -32,11 +44,13 @@ def load_config(path: str) -> Config:
 
 
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
-    """Refuse ``--cfg-options`` keys that look like typos.
+    """Refuse ``--cfg-options`` keys that configure nothing.
 
     A key whose parent does not exist, or whose last part is missing but
-    close to an existing key, is an error naming the closest keys. A key that
-    is simply new (nothing close to it) is allowed: configs add keys too.
+    close to an existing key, is an error naming the closest keys. A new key
+    in a dict with a ``type`` must be an argument of that class (see
+    :func:`check_option_types`); a new key elsewhere is allowed: configs add
+    keys too.
 
     Args:
         cfg: The loaded config.
@@ -75,3 +89,367 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
                         f'--cfg-options {key}: {".".join(path)} is a '
                         f'{type(node).__name__}, not a dict.')
             path.append(part)
+    check_option_types(cfg, options)
+
+
+# ---------------------------------------------------------------------------
+# values: ``key=[dict(type='X', a=1)]`` and ``key={'a': 1}``
+# ---------------------------------------------------------------------------
+
+def _literal(node: ast.AST, text: str) -> Any:
+    """Evaluate a literal, ``dict(k=v)`` calls and bare names (as strings)."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(e, text) for e in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    if isinstance(node, ast.Dict):
+        return {_literal(k, text): _literal(v, text)
+                for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_literal(node.operand, text)
+    if isinstance(node, ast.Name):  # unquoted word: a string, as DictAction
+        return {'True': True, 'False': False, 'None': None}.get(node.id,
+                                                                node.id)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == 'dict' and not node.args
+            and all(k.arg for k in node.keywords)):
+        return {k.arg: _literal(k.value, text) for k in node.keywords}
+    raise ValueError(f'{ast.get_source_segment(text, node) or text!r} is not '
+                     'a literal')
+
+
+def parse_option_value(key: str, text: str) -> Any:
+    """Parse one ``--cfg-options`` value that holds a list/dict expression.
+
+    Args:
+        key: The option's key (for the error message).
+        text: The value as typed.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        ConfigError: When the text is not a literal (``dict(...)`` calls,
+            lists, tuples, ``{...}``, numbers, strings, True/False/None).
+    """
+    try:
+        return _literal(ast.parse(text.strip(), mode='eval').body, text)
+    except (SyntaxError, ValueError) as exc:
+        raise ConfigError(
+            f'--cfg-options {key}={text}: the value cannot be read '
+            f'({type(exc).__name__}: {exc}).',
+            fix='write lists and dicts as Python literals and quote the whole '
+            'option for the shell, e.g. --cfg-options "custom_hooks=[dict('
+            'type=\'EMAHook\', momentum=0.001)]"; only dict(...), [...], '
+            '(...), {...}, numbers, strings and True/False/None are '
+            'understood.') from None
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` that also reads ``dict(...)``/``{...}`` values.
+
+    ``key=a,b`` and ``key=[1,2]`` parse as with mmengine; a value holding
+    ``dict(`` or starting with ``{`` is read as a Python literal
+    (:func:`parse_option_value`), anything else unreadable is refused with a
+    :class:`ConfigError` instead of reaching the runner as a string.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        options = copy.copy(getattr(namespace, self.dest, None) or {})
+        for kv in values:
+            if '=' not in kv:
+                raise ConfigError(
+                    f'--cfg-options {kv}: expected key=value.',
+                    fix='e.g. --cfg-options train_cfg.max_epochs=5.')
+            key, val = kv.split('=', 1)
+            stripped = val.strip()
+            if 'dict(' in stripped or stripped.startswith('{'):
+                options[key] = parse_option_value(key, stripped)
+            else:
+                options[key] = self._parse_iterable(val)
+        setattr(namespace, self.dest, options)
+
+
+# ---------------------------------------------------------------------------
+# keys: checked against the signature of the class ``type`` names
+# ---------------------------------------------------------------------------
+
+# where a typed dict sits -> the registries to look its type up in (first
+# match wins; then every registry)
+_REGISTRY_HINTS = [
+    ('optimizer', 'OPTIMIZERS'), ('optim_wrapper', 'OPTIM_WRAPPERS'),
+    ('param_scheduler', 'PARAM_SCHEDULERS'), ('hooks', 'HOOKS'),
+    ('evaluator', 'METRICS'), ('pipeline', 'TRANSFORMS'),
+    ('sampler', 'DATA_SAMPLERS'), ('augments', 'BATCH_AUGMENTS'),
+    ('init_cfg', 'WEIGHT_INITIALIZERS'), ('vis_backends', 'VISBACKENDS'),
+    ('visualizer', 'VISUALIZERS'), ('log_processor', 'LOG_PROCESSORS'),
+    ('dataset', 'DATASETS'), ('_cfg', 'LOOPS'), ('model', 'MODELS'),
+]
+_ALL_REGISTRIES = [
+    'MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'METRICS', 'OPTIMIZERS',
+    'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'DATA_SAMPLERS', 'BATCH_AUGMENTS',
+    'WEIGHT_INITIALIZERS', 'LOOPS', 'VISUALIZERS', 'VISBACKENDS',
+    'LOG_PROCESSORS']
+# keys that mmengine's builders consume before calling the class
+_BUILDER_KEYS = {
+    'OPTIM_WRAPPERS': {'paramwise_cfg', 'constructor'},
+    'PARAM_SCHEDULERS': {'convert_to_iter_based'},
+    'WEIGHT_INITIALIZERS': {'layer', 'override'},
+}
+# common names from other frameworks -> this stack's name
+_ALIASES = {'learning_rate': 'lr', 'wd': 'weight_decay', 'epochs': 'max_epochs',
+            'num_class': 'num_classes', 'n_classes': 'num_classes'}
+
+
+def _registries(path: Sequence[str]) -> List[Tuple[str, Any]]:
+    import mmpretrain.registry as reg
+    names = [r for part in reversed(path) for hint, r in _REGISTRY_HINTS
+             if hint in str(part)]
+    names += [r for r in _ALL_REGISTRIES if r not in names]
+    return [(n, getattr(reg, n)) for n in dict.fromkeys(names)]
+
+
+def find_type(type_name: Any, path: Sequence[str]) -> Tuple[Any, str]:
+    """The class (or function) a config dict's ``type`` names.
+
+    Args:
+        type_name: The ``type`` value (a name or a class).
+        path: Where the dict sits in the config (guides the registry).
+
+    Returns:
+        ``(object, registry name)``, ``(None, '')`` when not found.
+    """
+    if not isinstance(type_name, str):
+        return (type_name, '') if callable(type_name) else (None, '')
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')
+    for reg_name, registry in _registries(path):
+        try:
+            obj = registry.get(type_name)
+        except Exception:  # noqa: BLE001 - a scope that cannot be imported
+            obj = None
+        if obj is not None:
+            return obj, reg_name
+    return None, ''
+
+
+def accepted_arguments(obj: Any) -> Optional[Set[str]]:
+    """The keyword arguments a class (or function) accepts.
+
+    The ``__init__`` signatures along the class's MRO are joined while each
+    passes ``**kwargs`` on; a ``**kwargs`` that ends nowhere known (the chain
+    reaches ``object``) means anything is accepted.
+
+    Args:
+        obj: A class or function.
+
+    Returns:
+        The names, or ``None`` for "accepts anything".
+    """
+    import torch
+    funcs = []
+    if inspect.isclass(obj):
+        for cls in obj.__mro__:
+            if cls in (object, torch.nn.Module):
+                return None  # **kwargs went to something we cannot see
+            if '__init__' in cls.__dict__:
+                funcs.append(cls.__dict__['__init__'])
+                params = inspect.signature(funcs[-1]).parameters.values()
+                if not any(p.kind == p.VAR_KEYWORD for p in params):
+                    break
+        else:
+            return None
+    else:
+        funcs = [obj]
+    names = set()
+    for fn in funcs:
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        if fn is obj and any(p.kind == p.VAR_KEYWORD for p in params):
+            return None
+        names |= {p.name for p in params if p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return names - {'self'}
+
+
+def _type_name(obj: Any) -> str:
+    return getattr(obj, '__name__', str(obj))
+
+
+def check_typed_dict(node: dict, path: Sequence[str], option: str) -> None:
+    """Refuse keys of ``node`` that the class its ``type`` names does not take.
+
+    Args:
+        node: A config dict with a ``type``.
+        path: Where it sits (``['optim_wrapper', 'optimizer']``).
+        option: The ``--cfg-options`` item, for the message.
+    """
+    where = '.'.join(map(str, path)) or 'the top level'
+    obj, reg_name = find_type(node['type'], path)
+    if obj is None:
+        if not isinstance(node['type'], str):
+            return
+        registries = [r for _, r in _registries(path)[:1]]
+        known = sorted(set(registries[0].module_dict) | set(
+            getattr(registries[0].parent, 'module_dict', {}) or {}))
+        close = difflib.get_close_matches(node['type'], known, n=3,
+                                          cutoff=0.6)
+        raise ConfigError(
+            f'--cfg-options {option}: {where}.type={node["type"]!r} is not a '
+            'registered type.',
+            fix=(f'did you mean {", ".join(close)}? ' if close else '')
+            + 'Custom classes must be imported through custom_imports.')
+    accepted = accepted_arguments(obj)
+    if accepted is None:
+        return
+    accepted |= {'type', '_scope_'} | _BUILDER_KEYS.get(reg_name, set())
+    for key in node:
+        if key in accepted or key == '_delete_':
+            continue
+        close = difflib.get_close_matches(str(key), sorted(accepted), n=3,
+                                          cutoff=0.6)
+        if key in _ALIASES and _ALIASES[key] in accepted:
+            close = [_ALIASES[key]] + [c for c in close if c != _ALIASES[key]]
+        hint = (f'did you mean {", ".join(f"{where}.{c}" for c in close)}? '
+                if close else '')
+        args = sorted(accepted - {'type', '_scope_'})
+        if not option.split('=', 1)[0].endswith(f'.{key}'):
+            # the key came from the config, kept by mmengine's dict merge
+            hint += (f'({key!r} is kept from the config: to replace the '
+                     'whole dict pass it with _delete_=True, e.g. '
+                     f'{where}=dict(_delete_=True, type=...).) ')
+        raise ConfigError(
+            f'--cfg-options {option}: {where} builds {_type_name(obj)} '
+            f'({where}.type), which takes no argument {key!r}, so this '
+            'option would configure nothing (or stop the run with a '
+            'TypeError).',
+            fix=f'{hint}{_type_name(obj)} takes: {", ".join(args)}.')
+
+
+def _check_value(value: Any, path: List[str], option: str) -> None:
+    """Check typed dicts inside a new value (lists of hooks, a new loss...)."""
+    if isinstance(value, dict):
+        if 'type' in value:
+            check_typed_dict(value, path, option)
+        for k, v in value.items():
+            _check_value(v, path + [str(k)], option)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_value(v, path + [str(i)], option)
+
+
+def _node_at(cfg_dict: Any, parts: Sequence[str]) -> Any:
+    node = cfg_dict
+    for part in parts:
+        if isinstance(node, (list, tuple)) and str(part).isdigit():
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def check_option_types(cfg: Config, options: Optional[dict]) -> None:
+    """Check ``--cfg-options`` against the classes they configure.
+
+    The options are merged into a copy of ``cfg``; then the dict each key
+    lands in, and every typed dict in a new value, must only hold arguments
+    that their class takes.
+
+    Args:
+        cfg: The loaded config (not changed).
+        options: The parsed ``--cfg-options``.
+    """
+    if not options:
+        return
+    merged = copy.deepcopy(cfg)
+    merged.merge_from_dict(options)
+    root = merged._cfg_dict.to_dict()
+    for key, value in options.items():
+        parts = key.split('.')
+        parent = _node_at(root, parts[:-1])
+        option = f'{key}={value}'
+        if isinstance(parent, dict) and 'type' in parent:
+            check_typed_dict(parent, parts[:-1], option)
+        if isinstance(parent, dict) and not parts[-1] == 'type':
+            if parts[-1].endswith('_dataloader') or (
+                    len(parts) == 2 and parts[0].endswith('_dataloader')):
+                _check_dataloader(root, parts, option)
+        _check_value(_node_at(root, parts), parts, option)
+
+
+def _check_dataloader(root: dict, parts: Sequence[str], option: str) -> None:
+    """A ``*_dataloader`` dict has no type: it becomes a torch DataLoader."""
+    import torch
+    loader = _node_at(root, parts[:1])
+    if not isinstance(loader, dict):
+        return
+    accepted = set(inspect.signature(torch.utils.data.DataLoader).parameters)
+    for key in loader:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, sorted(accepted), n=3,
+                                              cutoff=0.6)
+            raise ConfigError(
+                f'--cfg-options {option}: {parts[0]} becomes a torch '
+                f'DataLoader, which takes no argument {key!r}.',
+                fix=(f'did you mean {", ".join(close)}? ' if close else '')
+                + f'DataLoader takes: {", ".join(sorted(accepted))}.')
+
+
+# ---------------------------------------------------------------------------
+# schedules that fit a shortened run
+# ---------------------------------------------------------------------------
+
+def fit_param_schedulers(cfg: Config) -> List[str]:
+    """Fit epoch-based LR/momentum schedules into ``train_cfg.max_epochs``.
+
+    ``--cfg-options train_cfg.max_epochs=1`` on a config with a one-epoch
+    warm-up and a cosine phase from epoch 1 makes mmengine stop with "end
+    should be larger than begin". Here a phase that would begin at or after
+    the last epoch is dropped and a phase that would end after it is
+    clamped, each with a logged note; the run then does what fits.
+
+    Args:
+        cfg: The merged config (changed in place).
+
+    Returns:
+        The notes (one per change).
+    """
+    train_cfg = cfg.get('train_cfg') or {}
+    schedulers = cfg.get('param_scheduler')
+    max_epochs = train_cfg.get('max_epochs')
+    if (not schedulers or max_epochs is None
+            or not train_cfg.get('by_epoch', True)):
+        return []
+    single = isinstance(schedulers, dict)
+    schedulers = [schedulers] if single else list(schedulers)
+    kept, notes = [], []
+    for sch in schedulers:
+        if not isinstance(sch, dict) or not sch.get('by_epoch', True):
+            kept.append(sch)
+            continue
+        name = sch.get('type', 'scheduler')
+        begin, end = sch.get('begin', 0), sch.get('end')
+        if begin >= max_epochs:
+            notes.append(f'{name} (epochs {begin}-{end or "end"}) starts at or '
+                         f'after max_epochs={max_epochs}: left out')
+            continue
+        if end is not None and end > max_epochs:
+            notes.append(f'{name} end={end} clamped to max_epochs='
+                         f'{max_epochs}')
+            sch = dict(sch, end=max_epochs)
+        kept.append(sch)
+    if notes:
+        if not kept:
+            raise ConfigError(
+                f'No LR schedule phase fits train_cfg.max_epochs={max_epochs}.',
+                fix='raise max_epochs or set param_scheduler.')
+        cfg.param_scheduler = kept[0] if single and len(kept) == 1 else kept
+        for note in notes:
+            print_log(f'param_scheduler: {note} (the run is shorter than the '
+                      'schedule).', logger='current', level=30)
+    return notes

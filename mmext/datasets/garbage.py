@@ -77,6 +77,77 @@ def parse_ann_line(line: str, ann_file: str, lineno: int) -> Tuple[str, int]:
     return parts[0], int(parts[1])
 
 
+def _is_label_line(line: str) -> bool:
+    try:
+        parse_ann_line(line, '', 1)
+        return True
+    except DataError:
+        return False
+
+
+def detect_layout(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS
+                  ) -> Tuple[str, str]:
+    """Decide between the folder and Huawei layouts from the tree itself.
+
+    Class sub-folders holding images mean ``'folder'``; ``img_N.jpg`` files
+    with an ``img_N.txt`` beside them at the top mean ``'huawei'``. Loose
+    text files (a README.txt, a label list) decide nothing.
+
+    Args:
+        folder: The image folder (``data_prefix``).
+        extensions: Image file extensions.
+
+    Returns:
+        ``(layout, reason)``, the reason for the log.
+
+    Raises:
+        DataError: When the tree holds both, or neither (with what to set).
+    """
+    extensions = tuple(e.lower() for e in extensions)
+    entries = sorted(os.listdir(folder))
+    files = {e for e in entries if osp.isfile(osp.join(folder, e))}
+    images = sorted((f for f in files if f.lower().endswith(extensions)),
+                    key=natural_key)
+    pairs = [f for f in images if osp.splitext(f)[0] + '.txt' in files]
+    class_dirs = []
+    for d in entries:
+        path = osp.join(folder, d)
+        if not osp.isdir(path):
+            continue
+        for _, _, names in os.walk(path, followlinks=True):
+            if any(n.lower().endswith(extensions) for n in names):
+                class_dirs.append(d)
+                break
+    if class_dirs and pairs:
+        raise DataError(
+            f'Cannot tell the layout of {folder}: it has both class '
+            f'sub-folders with images ({", ".join(class_dirs[:3])}...) and '
+            f'image + label-file pairs ({pairs[0]} with '
+            f'{osp.splitext(pairs[0])[0]}.txt).',
+            fix="set layout='folder' (one sub-folder per class) or "
+            "layout='huawei' (img_N.jpg + img_N.txt) in the dataset config, "
+            'e.g. --cfg-options train_dataloader.dataset.layout=folder, or '
+            'move the other files away.', path=folder)
+    if class_dirs:
+        return 'folder', (f'{len(class_dirs)} sub-folders with images'
+                          + (f'; {len(images)} loose images at the top are '
+                             'not used' if images else ''))
+    if pairs:
+        return 'huawei', (f'{len(pairs)} image + label-file pairs such as '
+                          f'{pairs[0]}')
+    if images:
+        raise DataError(
+            f'Cannot tell the labels of {folder}: it holds {len(images)} '
+            'images but no class sub-folders and no img_N.txt label files.',
+            fix="for a test folder without labels set layout='unlabeled' "
+            '(or run tools/test.py with --test-dir FOLDER); for training, '
+            'put the images in one sub-folder per class, or give an ann_file '
+            'list ("<path> <label>" lines).', path=folder)
+    raise DataError(f'No images found in {folder}.',
+                    fix=f'supported extensions: {tuple(extensions)}; check '
+                    'data_root/data_prefix in the config.', path=folder)
+
+
 def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
     """Read the Huawei 2019 ``train_data`` layout.
 
@@ -90,9 +161,19 @@ def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
         ``(file name, label)`` pairs in natural file-name order.
     """
     samples = []
+    names = set(os.listdir(folder)) if osp.isdir(folder) else set()
     for txt in sorted(glob.glob(osp.join(folder, '*.txt')), key=natural_key):
         with open(txt, encoding='utf-8-sig') as f:
             lines = [ln.strip() for ln in f if ln.strip()]
+        stem = osp.splitext(osp.basename(txt))[0]
+        paired = any(n != osp.basename(txt) and osp.splitext(n)[0] == stem
+                     for n in names)
+        if not paired and not (len(lines) == 1 and _is_label_line(lines[0])):
+            # README.txt and the like: no image beside it, not a label line
+            MMLogger.get_current_instance().warning(
+                f'Ignored {txt}: no image of that name beside it and not a '
+                '"img_N.jpg, <label>" line.')
+            continue
         if len(lines) != 1:
             raise DataError(
                 f'Label file {txt} has {len(lines)} lines; expected one line '
@@ -106,7 +187,11 @@ def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
 class GarbageDataset(CustomDataset):
     """A garbage-classification data set in any of the common layouts.
 
-    Layouts (``layout='auto'`` picks one):
+    Layouts (``layout='auto'`` picks one from the structure and logs it: an
+    ``ann_file`` means ``'list'``; class sub-folders holding images mean
+    ``'folder'``; ``img_N.jpg`` + ``img_N.txt`` pairs mean ``'huawei'``; loose
+    text files such as a README decide nothing; a tree with both, or images
+    without any labels, stops with a paragraph asking for ``layout=``):
 
     - ``'list'``: ``ann_file`` with ``<relative path> <label>`` lines, paths
       relative to ``data_prefix`` (TrashNet's ``meta/train.txt``, the output
@@ -238,15 +323,23 @@ class GarbageDataset(CustomDataset):
             return None
 
     def _resolve_layout(self) -> str:
-        if not self.with_label:
+        """The layout to read, decided and logged once per data set."""
+        if self.layout == 'unlabeled':
             return 'unlabeled'
         if self.layout != 'auto':
             return self.layout
         if self.ann_file:
-            return 'list'
-        if glob.glob(osp.join(self.img_prefix, '*.txt')):
-            return 'huawei'
-        return 'folder'
+            layout, why = 'list', f'ann_file {self.ann_file}'
+        elif not self.with_label:
+            return 'unlabeled'  # CustomDataset(with_label=False), no list
+        elif not osp.isdir(self.img_prefix):
+            return 'folder'  # the missing folder is reported by the caller
+        else:
+            layout, why = detect_layout(self.img_prefix, self.extensions)
+        MMLogger.get_current_instance().info(
+            f'GarbageDataset: layout {layout!r} for '
+            f'{self.img_prefix or self.ann_file} ({why}).')
+        return layout
 
     def _find_huawei_classes(self) -> Optional[List[str]]:
         for folder in (self.img_prefix, osp.dirname(self.img_prefix.rstrip('/')),
@@ -278,6 +371,7 @@ class GarbageDataset(CustomDataset):
                                 fix=f'supported extensions: {self.extensions}.',
                                 path=prefix)
             files.sort(key=natural_key)
+            self._set_bins()
             return [{'img_path': osp.join(prefix, f)} for f in files]
 
         if layout == 'folder':
@@ -301,20 +395,33 @@ class GarbageDataset(CustomDataset):
                     'tools/prepare_data.py to write the split files.',
                     path=self.ann_file)
             with open(self.ann_file, encoding='utf-8-sig') as f:
-                samples = [parse_ann_line(ln.strip(), self.ann_file, i + 1)
-                           for i, ln in enumerate(f) if ln.strip()]
-            if not samples:
+                lines = [(i + 1, ln.strip()) for i, ln in enumerate(f)
+                         if ln.strip()]
+            if not lines:
                 raise DataError(f'Label file {self.ann_file} lists no images.',
                                 fix='regenerate it.', path=self.ann_file)
+            if not self.with_label:  # CustomDataset: a list of paths
+                paths = [ln for _, ln in lines]
+                self._check_files(paths, self.ann_file)
+                self._set_bins()
+                return [{'img_path': osp.join(prefix, p)} for p in paths]
+            samples = [parse_ann_line(ln, self.ann_file, i)
+                       for i, ln in lines]
 
         self._check_samples(samples, layout)
+        self._set_bins()
+        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
+                for p, lbl in samples]
+
+    def _set_bins(self) -> None:
+        """``bins``/``class_to_bin`` metainfo from the class names."""
+        if not self._metainfo.get('classes'):
+            return
         bins, class_to_bin = split_bins(self._metainfo['classes'],
                                         self.class_bins)
         if bins is not None:
             self._metainfo['bins'] = bins
             self._metainfo['class_to_bin'] = class_to_bin
-        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
-                for p, lbl in samples]
 
     def _scan_class_folders(self, prefix: str) -> List[Tuple[str, int]]:
         folders = sorted(d for d in os.listdir(prefix)
@@ -349,10 +456,19 @@ class GarbageDataset(CustomDataset):
         classes = self._metainfo.get('classes')
         source = self.ann_file if layout == 'list' else self.img_prefix
         if not classes:
-            raise DataError(
-                f'No class names for {source}.',
-                fix='set classes=[...] or classes="classes.txt" in the config.',
-                path=source)
+            # as mmpretrain's CustomDataset: a list without class names
+            # trains on the label numbers
+            labels = sorted({lbl for _, lbl in samples})
+            if labels and labels[0] < 0:
+                raise DataError(
+                    f'Negative label {labels[0]} in {source}.',
+                    fix='labels are zero-based class indices.', path=source)
+            MMLogger.get_current_instance().warning(
+                f'No class names for {source}: predictions and reports will '
+                'show label numbers. Set classes=[...] or '
+                'classes="classes.txt" in the config to name them.')
+            self._check_files([p for p, _ in samples], source)
+            return
         n = len(classes)
         bad = [(p, lbl) for p, lbl in samples if not 0 <= lbl < n]
         if bad:
@@ -377,12 +493,20 @@ class GarbageDataset(CustomDataset):
                     'allow_empty_classes=True if this is intended.',
                     path=source)
             MMLogger.get_current_instance().warning(msg)
+        self._check_files([p for p, _ in samples], source)
+
+    def _check_files(self, paths: List[str], source: str) -> None:
+        """With ``check_files``, every listed image must exist."""
         if self.check_files:
-            missing = [p for p, _ in samples
+            missing = [p for p in paths
                        if not osp.isfile(osp.join(self.img_prefix, p))]
             if missing:
                 raise DataError(
                     f'{len(missing)} images listed in {source} do not exist '
                     f'under {self.img_prefix}, e.g. {missing[:3]}.',
                     fix='check data_prefix (the image folder) in the config, '
-                    'or regenerate the label file.', path=source)
+                    'or regenerate the label file. To predict every image in '
+                    'a folder without labels (a leaderboard test set), run '
+                    'python tools/test.py CONFIG CKPT --out preds.csv '
+                    '--test-dir FOLDER instead of changing data_prefix.',
+                    path=source)
