@@ -119,6 +119,8 @@ class DatasetReport:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
 
         counts = self.counts().drop(columns='total')
@@ -148,6 +150,8 @@ class DatasetReport:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
 
         ok = self.images[self.images['readable']]

@@ -124,6 +124,8 @@ class ErrorAnalysis:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
         import torch
         from mmpretrain.evaluation import ConfusionMatrix
