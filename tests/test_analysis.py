@@ -297,12 +297,17 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
     assert len(pairs) == 2
     sheet = tmp_path / 'sheet.png'
     assert result.contact_sheet(str(sheet)) == 3
+    # every score is 0.8 and 70% are right
+    assert result.ece() == pytest.approx(0.1)
     # the tool, with names from the CSV and images from --img-root
     out = tmp_path / 'ea'
     assert run_tool(monkeypatch, 'analysis/error_analysis.py', str(csv),
                     '--img-root', str(folder), '--out-dir', str(out)) == 0
     text = capsys.readouterr().out
     assert 'top-1 accuracy 70.00%' in text and '3 mistakes' in text
+    assert 'expected calibration error 10.00%' in text
+    with Image.open(out / 'reliability.png') as im:
+        assert im.format == 'PNG'
     with Image.open(out / 'confusion_matrix.png') as im:
         assert im.format == 'PNG'
     assert not (out / 'confusion_matrix_bins.png').exists()

@@ -116,3 +116,40 @@ def test_tokens_to_map():
     assert out[1, :, 1, 1].tolist() == tokens[1, 4].tolist()
     with pytest.raises(ConfigError, match='not a square grid'):
         tokens_to_map(tokens)
+
+
+def test_error_analysis_mistakes_with_cam(images, tmp_path, monkeypatch,
+                                          capsys):
+    """tools/analysis/error_analysis.py --checkpoint: CAM beside each mistake."""
+    import runpy
+    import sys
+
+    import pandas as pd
+    from PIL import Image
+
+    from mmext.apis.cli import run_test, test_parser
+    data, _ = images
+    cfg, ckpt, _ = build(tmp_path, data, 'resnet')
+    csv = tmp_path / 'preds.csv'
+    run_test(test_parser().parse_args([cfg, ckpt, '--out', str(csv),
+                                       '--work-dir', str(tmp_path / 'w')]))
+    table = pd.read_csv(csv)
+    wrong = int((table['pred_label'] != table['gt_label']).sum())
+    assert wrong > 0  # an untrained model
+    out = tmp_path / 'ea'
+    monkeypatch.setattr(sys, 'argv', [
+        'error_analysis.py', str(csv), cfg, '--checkpoint', ckpt,
+        '--out-dir', str(out), '--max-images', '4'])
+    runpy.run_path(osp.join(REPO, 'tools', 'analysis', 'error_analysis.py'),
+                   run_name='__main__')
+    text = capsys.readouterr().out
+    shown = min(wrong, 4)
+    assert f'{shown} mistakes on the contact sheet with gradcam overlays' \
+        in text
+    with Image.open(out / 'mistakes.png') as im:
+        sheet = np.asarray(im.convert('RGB'))
+    assert sheet.shape[1] == min(shown, 4) * 256  # image | CAM per cell
+    # the CAM half of the first cell is coloured (jet), not blank
+    half = sheet[10:118, 138:246].astype(int)
+    assert (half != 255).any(axis=-1).mean() > 0.5
+    assert (out / 'reliability.png').is_file()
