@@ -70,3 +70,47 @@ def track(iterable: Iterable[T], description: str = '',
         for item in iterable:
             yield item
             bar.advance(task)
+
+
+def announce(message: str, stream: Optional[TextIO] = None) -> None:
+    """Print a status line (e.g. ``k-fold run 2/5``) on a terminal only.
+
+    For steps that log on their own (training), where a live bar would be
+    torn by the log lines.
+
+    Args:
+        message: The line.
+        stream: Where (default ``sys.stderr``).
+    """
+    stream = stream if stream is not None else sys.stderr
+    if progress_enabled(stream):
+        print(message, file=stream, flush=True)
+
+
+def predict_files(predictor, files, topk: int = 1, batch_size: int = 8,
+                  description: str = 'predict') -> list:
+    """Run a :class:`mmext.apis.inference.Predictor` with a progress bar.
+
+    The files are scored in chunks of ``batch_size`` (one forward pass each),
+    so the results are the predictor's own, in order.
+
+    Args:
+        predictor: The predictor.
+        files: Image files.
+        topk: Ranked classes per image.
+        batch_size: Images per forward pass.
+        description: Label of the bar.
+
+    Returns:
+        The predictor's results for all files.
+    """
+    files = list(files)
+    if not progress_enabled():
+        return predictor(files, topk=topk, batch_size=batch_size)
+    chunks = [files[i:i + batch_size] for i in range(0, len(files),
+                                                     batch_size)]
+    out = []
+    for chunk in track(chunks, f'{description} ({len(files)} images, '
+                       f'batches of {batch_size})'):
+        out += predictor(chunk, topk=topk, batch_size=batch_size)
+    return out

@@ -97,3 +97,25 @@ def test_progress_quiet_off_a_terminal(monkeypatch):
     tty = FakeTTY()
     assert list(track(iter(range(3)), 'x', stream=tty)) == [0, 1, 2]
     assert tty.getvalue() == ''
+
+
+def test_predict_files_in_chunks_with_a_bar(monkeypatch, capsys):
+    from mmext.progress import predict_files
+
+    calls = []
+
+    def predictor(files, topk=1, batch_size=8):
+        calls.append(list(files))
+        return [dict(file=f, topk=topk) for f in files]
+
+    files = [f'{i}.jpg' for i in range(7)]
+    monkeypatch.setenv('MMGARBAGE_PROGRESS', '0')
+    assert predict_files(predictor, files, 2, 3) == [
+        dict(file=f, topk=2) for f in files]
+    assert calls == [files]  # one call, no bar
+    assert capsys.readouterr().err == ''
+    calls.clear()
+    monkeypatch.setenv('MMGARBAGE_PROGRESS', '1')
+    assert [r['file'] for r in predict_files(predictor, files, 1, 3)] == files
+    assert calls == [files[:3], files[3:6], files[6:]]
+    assert '3/3' in capsys.readouterr().err
