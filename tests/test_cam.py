@@ -17,6 +17,9 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 BACKBONES = {
     'resnet': ('', 'backbone.layer4.1.bn2'),
+    # head-only training: no backbone parameter requires a gradient
+    'resnet_frozen': ("model['backbone']['frozen_stages'] = 4\n",
+                      'backbone.layer4.1.bn2'),
     'mobilenetv2': ("""
 model['backbone'] = dict(type='MobileNetV2', widen_factor=0.35)
 model['head']['in_channels'] = 1280

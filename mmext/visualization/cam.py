@@ -203,6 +203,10 @@ class CAMVisualizer:
         import torch
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
         data = self.preprocess(image)
+        # a frozen backbone (head-only training) has no parameter that needs
+        # a gradient; with the input requiring one, the target layer's
+        # activations still get their gradient
+        data['inputs'].requires_grad_(True)
         targets = None if target is None else [ClassifierOutputTarget(
             int(target))]
         with torch.enable_grad():
