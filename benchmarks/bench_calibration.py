@@ -34,8 +34,11 @@ def main():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--split', default='val')
-    parser.add_argument('--folds', type=int, default=10,
-                        help='random halvings for the cross-fitted figure')
+    parser.add_argument(
+        '--folds',
+        type=int,
+        default=10,
+        help='random halvings for the cross-fitted figure')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     cfg = load_config(args.config)
@@ -46,8 +49,8 @@ def main():
                           args.cfg_options)
     detach_temperature(predictor.inferencer.model)
     t0 = time.time()
-    scores = np.stack([r['scores_all'] for r in predictor(
-        paths, topk=1, batch_size=16)])
+    scores = np.stack(
+        [r['scores_all'] for r in predictor(paths, topk=1, batch_size=16)])
     y = np.asarray(labels)
     print(f'{len(y)} {args.split} images scored in {time.time() - t0:.0f} s')
     full = calibration_summary(scores, y, fit_temperature(scores, y))
@@ -55,18 +58,20 @@ def main():
     eces, nlls, temps = [], [], []
     for _ in range(args.folds):
         idx = rng.permutation(len(y))
-        a, b = idx[: len(y) // 2], idx[len(y) // 2:]
+        a, b = idx[:len(y) // 2], idx[len(y) // 2:]
         for fit, ev in ((a, b), (b, a)):
             t = fit_temperature(scores[fit], y[fit])
             q = scale_scores(scores[ev], t)
-            eces.append(expected_calibration_error(
-                q.max(1), q.argmax(1) == y[ev]))
+            eces.append(
+                expected_calibration_error(q.max(1),
+                                           q.argmax(1) == y[ev]))
             nlls.append(nll(q, y[ev]))
             temps.append(t)
     print(f'top-1 {full["accuracy"]:.2f}% (unchanged by scaling)')
     print('| scores | temperature | ECE (15 bins) | NLL |')
     print('|---|---|---|---|')
-    print(f'| raw softmax | 1 | {full["ece"] * 100:.2f} % | {full["nll"]:.4f} |')
+    print(
+        f'| raw softmax | 1 | {full["ece"] * 100:.2f} % | {full["nll"]:.4f} |')
     print(f'| fitted on all {len(y)} (stored) | {full["temperature"]:.3f} | '
           f'{full["ece_scaled"] * 100:.2f} % | {full["nll_scaled"]:.4f} |')
     print(f'| cross-fitted halves ({2 * args.folds} fits) | '
@@ -75,9 +80,10 @@ def main():
           f'{np.mean(nlls):.4f} |')
     conf = scores.max(1)
     ok = scores.argmax(1) == y
+    cal = scale_scores(scores, full['temperature']).max(1)
     print(f'mean top-1 score {conf.mean():.3f} vs accuracy {ok.mean():.3f}; '
           f'wrong with score >= 0.9: {int(((conf >= 0.9) & ~ok).sum())} raw, '
-          f'{int(((scale_scores(scores, full["temperature"]).max(1) >= 0.9) & ~ok).sum())} calibrated')
+          f'{int(((cal >= 0.9) & ~ok).sum())} calibrated')
 
 
 if __name__ == '__main__':

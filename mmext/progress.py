@@ -34,7 +34,8 @@ def progress_enabled(stream: Optional[TextIO] = None) -> bool:
         return False
 
 
-def track(iterable: Iterable[T], description: str = '',
+def track(iterable: Iterable[T],
+          description: str = '',
           total: Optional[int] = None,
           stream: Optional[TextIO] = None) -> Iterator[T]:
     """Iterate with a progress bar (count, rate, time left) on a terminal.
@@ -62,10 +63,15 @@ def track(iterable: Iterable[T], description: str = '',
         except TypeError:
             total = None
     console = Console(file=stream, force_terminal=True)
-    with Progress(TextColumn('{task.description}'), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn('eta'), TimeRemainingColumn(), console=console,
-                  transient=False) as bar:
+    with Progress(
+            TextColumn('{task.description}'),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn('eta'),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False) as bar:
         task = bar.add_task(description, total=total)
         for item in iterable:
             yield item
@@ -87,7 +93,10 @@ def announce(message: str, stream: Optional[TextIO] = None) -> None:
         print(message, file=stream, flush=True)
 
 
-def predict_files(predictor, files, topk: int = 1, batch_size: int = 8,
+def predict_files(predictor,
+                  files,
+                  topk: int = 1,
+                  batch_size: int = 8,
                   description: str = 'predict') -> list:
     """Run a :class:`mmext.apis.inference.Predictor` with a progress bar.
 
@@ -107,10 +116,12 @@ def predict_files(predictor, files, topk: int = 1, batch_size: int = 8,
     files = list(files)
     if not progress_enabled():
         return predictor(files, topk=topk, batch_size=batch_size)
-    chunks = [files[i:i + batch_size] for i in range(0, len(files),
-                                                     batch_size)]
+    chunks = [
+        files[i:i + batch_size] for i in range(0, len(files), batch_size)
+    ]
     out = []
-    for chunk in track(chunks, f'{description} ({len(files)} images, '
-                       f'batches of {batch_size})'):
+    for chunk in track(
+            chunks, f'{description} ({len(files)} images, '
+            f'batches of {batch_size})'):
         out += predictor(chunk, topk=topk, batch_size=batch_size)
     return out

@@ -247,7 +247,8 @@ def test_config_diff_matches_hooks_by_type_and_shortens_urls():
     # by position, custom_hooks.1.type would show ChannelsLastHook against
     # SamplePairingHook; by type only the real changes show
     assert diff.index.tolist() == [
-        'custom_hooks[EMAHook].momentum', 'custom_hooks[SamplePairingHook].prob',
+        'custom_hooks[EMAHook].momentum',
+        'custom_hooks[SamplePairingHook].prob',
         'custom_hooks[SamplePairingHook].type', 'custom_hooks[order]',
         'load_from']
     assert diff.loc['custom_hooks[SamplePairingHook].type'].tolist() == [

@@ -1,4 +1,4 @@
-"""Calibration: ECE, reliability bins, temperature scaling and where it is used.
+"""Calibration: ECE, reliability bins, temperature scaling, its consumers.
 
 The unit tests check the numbers against hand-computed values and a
 synthetic model whose true temperature is known. The integration test fits
@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
 from test_predict import make_images
 
@@ -31,8 +30,8 @@ def test_ece_by_hand():
     conf = [0.9, 0.9, 0.6, 0.6]
     ok = [True, False, True, True]
     # bin (0.8, 0.9]: conf .9 acc .5; bin (0.5, 0.6]: conf .6 acc 1.0
-    assert expected_calibration_error(conf, ok, n_bins=10) == pytest.approx(
-        0.5 * 0.4 + 0.5 * 0.4)
+    assert expected_calibration_error(
+        conf, ok, n_bins=10) == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
     bins = reliability_bins(conf, ok, n_bins=10)
     assert bins['count'].tolist() == [0, 0, 0, 0, 0, 2, 0, 0, 2, 0]
     assert bins.loc[8, 'accuracy'] == pytest.approx(0.5)
@@ -64,8 +63,8 @@ def test_temperature_scaling_recovers_the_true_temperature():
     t = fit_temperature(raw, labels)
     assert t == pytest.approx(2.5, rel=0.06)
     # scaling softmax scores == scaling logits
-    np.testing.assert_allclose(scale_scores(raw, t), softmax(logits / t),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        scale_scores(raw, t), softmax(logits / t), atol=1e-9)
     s = calibration_summary(raw, labels, t)
     assert s['ece_scaled'] < s['ece'] / 3
     assert s['nll_scaled'] < s['nll']
@@ -80,8 +79,8 @@ def test_reliability_diagram_png(tmp_path):
     rng = np.random.default_rng(2)
     conf = rng.uniform(0.5, 1, 300)
     ok = rng.uniform(size=300) < conf - 0.2
-    ece = plot_reliability(str(tmp_path / 'rel.png'), conf, ok,
-                           after=(conf - 0.2, ok, 'scaled'))
+    ece = plot_reliability(
+        str(tmp_path / 'rel.png'), conf, ok, after=(conf - 0.2, ok, 'scaled'))
     assert ece > 0.1
     with Image.open(tmp_path / 'rel.png') as im:
         assert im.width > 300 and im.height > 300
@@ -98,6 +97,8 @@ def tiny(tmp_path_factory):
     return dict(tmp=tmp, data=data, cfg=cfg, ckpt=str(ckpt))
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_calibrate_tool_and_every_consumer(tiny, capsys):
     import importlib.util
 
@@ -116,8 +117,11 @@ def test_calibrate_tool_and_every_consumer(tiny, capsys):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = tiny['tmp'] / 'calibrated.pth'
-    tool.main([tiny['cfg'], tiny['ckpt'], '--split', 'test', '--out',
-               str(out), '--plot', str(tiny['tmp'] / 'rel.png')])
+    tool.main([
+        tiny['cfg'], tiny['ckpt'], '--split', 'test', '--out',
+        str(out), '--plot',
+        str(tiny['tmp'] / 'rel.png')
+    ])
     printed = capsys.readouterr().out
     assert 'temperature' in printed and 'ECE' in printed
     assert read_calibration(tiny['ckpt']) is None  # --out: original intact
@@ -144,8 +148,11 @@ def test_calibrate_tool_and_every_consumer(tiny, capsys):
     # tools/test.py CSV
     csv = tiny['tmp'] / 'preds.csv'
     run_test(test_parser().parse_args([
-        tiny['cfg'], str(out), '--out', str(csv), '--work-dir',
-        str(tiny['tmp'] / 'work')]))
+        tiny['cfg'],
+        str(out), '--out',
+        str(csv), '--work-dir',
+        str(tiny['tmp'] / 'work')
+    ]))
     table = pd.read_csv(csv, encoding='utf-8-sig').set_index('file_name')
     for r, e in zip(cal_res, expected):
         row = table.loc[osp.relpath(r['file'], tiny['data'])]
@@ -163,10 +170,11 @@ def test_calibrate_tool_and_every_consumer(tiny, capsys):
     # --remove gives raw scores back
     tool.main([tiny['cfg'], str(out), '--remove'])
     assert read_calibration(str(out)) is None
-    again = Predictor(tiny['cfg'], str(out), device='cpu')(
-        str(tiny['data']), topk=1)
-    np.testing.assert_allclose(again[0]['scores_all'], raw_scores[0],
-                               atol=1e-6)
+    again = Predictor(
+        tiny['cfg'], str(out), device='cpu')(
+            str(tiny['data']), topk=1)
+    np.testing.assert_allclose(
+        again[0]['scores_all'], raw_scores[0], atol=1e-6)
 
 
 def test_malformed_calibration_is_a_clear_error(tiny, tmp_path):

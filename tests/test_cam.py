@@ -1,4 +1,4 @@
-"""Grad-CAM for the shipped backbones (MobileNetV2, ResNet, Swin) on tiny models.
+"""Grad-CAM for the shipped backbones (MobileNetV2, ResNet, Swin), tiny.
 
 The CAM goes through the predictor's preprocessing: the scores of the CAM's
 forward pass equal tools/predict.py's, so the map explains the printed score.
@@ -7,19 +7,20 @@ import os.path as osp
 
 import numpy as np
 import pytest
-
 from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
 from test_predict import make_images
 
-pytest.importorskip('pytorch_grad_cam', reason='grad-cam is not installed '
-                    "(pip install -e '.[demo]')")
+pytest.importorskip(
+    'pytorch_grad_cam',
+    reason='grad-cam is not installed '
+    "(pip install -e '.[demo]')")
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 BACKBONES = {
     'resnet': ('', 'backbone.layer4.1.bn2'),
     # head-only training: no backbone parameter requires a gradient
-    'resnet_frozen': ("model['backbone']['frozen_stages'] = 4\n",
-                      'backbone.layer4.1.bn2'),
+    'resnet_frozen':
+    ("model['backbone']['frozen_stages'] = 4\n", 'backbone.layer4.1.bn2'),
     'mobilenetv2': ("""
 model['backbone'] = dict(type='MobileNetV2', widen_factor=0.35)
 model['head']['in_channels'] = 1280
@@ -42,8 +43,8 @@ def images(tmp_path_factory):
 
 def build(tmp_path, data, name):
     extra, layer = BACKBONES[name]
-    cfg = write_tiny_resnet_test_config(tmp_path / f'{name}.py', data,
-                                        resize=40)
+    cfg = write_tiny_resnet_test_config(
+        tmp_path / f'{name}.py', data, resize=40)
     with open(cfg, 'a') as f:
         f.write(extra)
     ckpt = tmp_path / f'{name}.pth'
@@ -51,6 +52,7 @@ def build(tmp_path, data, name):
     return cfg, str(ckpt), layer
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', list(BACKBONES))
 def test_cam_every_backbone(name, images, tmp_path):
     from mmext.apis.inference import Predictor
@@ -74,10 +76,13 @@ def test_cam_every_backbone(name, images, tmp_path):
     # the model's view is the image's resized centre crop, in RGB
     from PIL import Image
     with Image.open(paths[0]) as im:
-        assert abs(float(res['rgb'][..., 0].mean())
-                   - float(np.asarray(im)[..., 0].mean())) < 40
+        assert abs(
+            float(res['rgb'][..., 0].mean()) -
+            float(np.asarray(im)[..., 0].mean())) < 40
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_vis_cam_tool_on_a_folder(images, tmp_path, monkeypatch, capsys):
     import runpy
     import sys
@@ -85,10 +90,12 @@ def test_vis_cam_tool_on_a_folder(images, tmp_path, monkeypatch, capsys):
     cfg, ckpt, _ = build(tmp_path, data, 'resnet')
     out = tmp_path / 'cams'
     monkeypatch.setattr(sys, 'argv', [
-        'vis_cam.py', str(data), cfg, ckpt, '--out-dir', str(out),
-        '--method', 'gradcam++'])
-    runpy.run_path(osp.join(REPO, 'tools', 'analysis', 'vis_cam.py'),
-                   run_name='__main__')
+        'vis_cam.py',
+        str(data), cfg, ckpt, '--out-dir',
+        str(out), '--method', 'gradcam++'
+    ])
+    runpy.run_path(
+        osp.join(REPO, 'tools', 'analysis', 'vis_cam.py'), run_name='__main__')
     assert 'wrote 9 CAM image(s)' in capsys.readouterr().out
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*.png'))
     assert written[0] == 'glass/glass0_cam.png' and len(written) == 9
@@ -98,11 +105,13 @@ def test_vis_cam_tool_on_a_folder(images, tmp_path, monkeypatch, capsys):
 
     # a wrong layer name is one clear paragraph, not a traceback
     monkeypatch.setattr(sys, 'argv', [
-        'vis_cam.py', paths[0], cfg, ckpt, '--out-dir', str(out),
-        '--target-layers', 'backbone.nope'])
+        'vis_cam.py', paths[0], cfg, ckpt, '--out-dir',
+        str(out), '--target-layers', 'backbone.nope'
+    ])
     with pytest.raises(SystemExit) as exc:
-        runpy.run_path(osp.join(REPO, 'tools', 'analysis', 'vis_cam.py'),
-                       run_name='__main__')
+        runpy.run_path(
+            osp.join(REPO, 'tools', 'analysis', 'vis_cam.py'),
+            run_name='__main__')
     assert exc.value.code == 2
     assert 'no layer' in capsys.readouterr().err
 
@@ -121,9 +130,11 @@ def test_tokens_to_map():
         tokens_to_map(tokens)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_error_analysis_mistakes_with_cam(images, tmp_path, monkeypatch,
                                           capsys):
-    """tools/analysis/error_analysis.py --checkpoint: CAM beside each mistake."""
+    """error_analysis.py --checkpoint puts a CAM beside each mistake."""
     import runpy
     import sys
 
@@ -134,17 +145,22 @@ def test_error_analysis_mistakes_with_cam(images, tmp_path, monkeypatch,
     data, _ = images
     cfg, ckpt, _ = build(tmp_path, data, 'resnet')
     csv = tmp_path / 'preds.csv'
-    run_test(test_parser().parse_args([cfg, ckpt, '--out', str(csv),
-                                       '--work-dir', str(tmp_path / 'w')]))
+    run_test(test_parser().parse_args(
+        [cfg, ckpt, '--out',
+         str(csv), '--work-dir',
+         str(tmp_path / 'w')]))
     table = pd.read_csv(csv)
     wrong = int((table['pred_label'] != table['gt_label']).sum())
     assert wrong > 0  # an untrained model
     out = tmp_path / 'ea'
     monkeypatch.setattr(sys, 'argv', [
-        'error_analysis.py', str(csv), cfg, '--checkpoint', ckpt,
-        '--out-dir', str(out), '--max-images', '4'])
-    runpy.run_path(osp.join(REPO, 'tools', 'analysis', 'error_analysis.py'),
-                   run_name='__main__')
+        'error_analysis.py',
+        str(csv), cfg, '--checkpoint', ckpt, '--out-dir',
+        str(out), '--max-images', '4'
+    ])
+    runpy.run_path(
+        osp.join(REPO, 'tools', 'analysis', 'error_analysis.py'),
+        run_name='__main__')
     text = capsys.readouterr().out
     shown = min(wrong, 4)
     assert f'{shown} mistakes on the contact sheet with gradcam overlays' \

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import (SHARED, save_tiny_resnet_checkpoint,
-                      write_tiny_resnet_test_config)
+from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
 from test_predict import make_images
 
 REPO = Path(__file__).resolve().parents[1]
-pytest.importorskip('pytorch_grad_cam', reason='grad-cam is not installed '
-                    "(pip install -e '.[demo]')")
+pytest.importorskip(
+    'pytorch_grad_cam',
+    reason='grad-cam is not installed '
+    "(pip install -e '.[demo]')")
 
 
 @pytest.fixture(scope='module')
@@ -35,28 +35,34 @@ def tiny(tmp_path_factory):
     return dict(tmp=tmp, data=data, paths=paths, cfg=cfg, ckpt=str(ckpt))
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_demo_scores_are_predict_scores(tiny, monkeypatch, capsys):
     from mmext.apis.inference import Predictor
     from mmext.demo.app import DemoModel
     predictor = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')
     demo = DemoModel(predictor, topk=3)
-    expected = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')(
-        tiny['paths'], topk=3)
+    expected = Predictor(
+        tiny['cfg'], tiny['ckpt'], device='cpu')(
+            tiny['paths'], topk=3)
     # tools/predict.py's printed lines, as a user runs it
-    monkeypatch.setattr(sys, 'argv', ['predict.py', str(tiny['data']),
-                                      tiny['cfg'], tiny['ckpt'], '--topk',
-                                      '3'])
+    monkeypatch.setattr(sys, 'argv', [
+        'predict.py',
+        str(tiny['data']), tiny['cfg'], tiny['ckpt'], '--topk', '3'
+    ])
     runpy.run_path(str(REPO / 'tools' / 'predict.py'), run_name='__main__')
-    printed = {ln.split()[0]: ln for ln in
-               capsys.readouterr().out.strip().splitlines()}
+    printed = {
+        ln.split()[0]: ln
+        for ln in capsys.readouterr().out.strip().splitlines()
+    }
     for path, exp in zip(tiny['paths'], expected):
         out = demo.classify(path)
         res = out['result']
-        np.testing.assert_allclose(res['scores_all'], exp['scores_all'],
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            res['scores_all'], exp['scores_all'], atol=1e-6)
         assert res['labels'] == exp['labels']
-        assert list(out['label'].values()) == pytest.approx(exp['scores'],
-                                                            abs=1e-6)
+        assert list(out['label'].values()) == pytest.approx(
+            exp['scores'], abs=1e-6)
         top = exp['classes'][0]
         assert re.search(rf'data-score="{exp["scores"][0]:.6f}"', out['html'])
         line = printed[osp.relpath(path, tiny['data'])]
@@ -74,8 +80,8 @@ def test_demo_card_names_and_bin_colours():
         temperature = 1.7
 
     demo = DemoModel(FakePredictor(), cam_method=None)
-    card = demo.card(dict(classes=['有害垃圾/干电池'], labels=[1],
-                          scores=[0.875], bin='有害垃圾'))
+    card = demo.card(
+        dict(classes=['有害垃圾/干电池'], labels=[1], scores=[0.875], bin='有害垃圾'))
     assert '干电池' in card and 'data-score="0.875000"' in card
     assert f'background:{BIN_COLOURS["hazardous"]}' in card
     assert '有害垃圾 / hazardous' in card and 'temperature 1.70' in card
@@ -107,7 +113,8 @@ def browser(tmp_path):
         pytest.skip('no headless Chromium: apt-get install chromium '
                     'chromium-driver (.ci/run installs them where apt works)')
     webdriver = pytest.importorskip(
-        'selenium.webdriver', reason="selenium is not installed (pip "
+        'selenium.webdriver',
+        reason="selenium is not installed (pip "
         "install -e '.[tests]')")
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
@@ -136,6 +143,8 @@ def requested_urls(driver) -> list:
     return urls
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_demo_in_a_real_browser(tiny, browser, shared_dir, tmp_path):
     """Upload a real TrashNet photo, read class and score off the page."""
     from selenium.webdriver.common.by import By
@@ -148,26 +157,33 @@ def test_demo_in_a_real_browser(tiny, browser, shared_dir, tmp_path):
     photo = shared_dir / 'data' / 'trashnet-150px' / 'images' / 'glass' / \
         'glass1.jpg'
     if not photo.is_file():
-        photo = next((shared_dir / 'data' / 'trashnet-150px' / 'images')
-                     .rglob('*.jpg'))
+        photo = next(
+            (shared_dir / 'data' / 'trashnet-150px' / 'images').rglob('*.jpg'))
     predictor = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')
     expected = predictor([str(photo)], topk=3)[0]
     model = DemoModel(predictor, topk=3)
-    gallery = gallery_items(tiny['paths'], [0, 0, 0, 1, 1, 1, 2, 2, 2],
-                            predictor.classes, per_class=2)
+    gallery = gallery_items(
+        tiny['paths'], [0, 0, 0, 1, 1, 1, 2, 2, 2],
+        predictor.classes,
+        per_class=2)
     demo = build_demo(model, gallery)
     port = free_port()
-    url = launch(demo, port=port, block=False, quiet=True,
-                 allowed_paths=[str(tiny['data'])])
+    url = launch(
+        demo,
+        port=port,
+        block=False,
+        quiet=True,
+        allowed_paths=[str(tiny['data'])])
     try:
         assert url.startswith('http://127.0.0.1:')
         browser.get(url)
         wait = WebDriverWait(browser, 60)
-        upload = wait.until(ec.presence_of_element_located(
-            (By.CSS_SELECTOR, '#mmg-input input[type=file]')))
+        upload = wait.until(
+            ec.presence_of_element_located(
+                (By.CSS_SELECTOR, '#mmg-input input[type=file]')))
         upload.send_keys(str(photo))
-        result = wait.until(ec.presence_of_element_located(
-            (By.CSS_SELECTOR, '#mmg-result')))
+        result = wait.until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, '#mmg-result')))
         shown_class = browser.find_element(By.ID, 'mmg-class').text
         shown_score = browser.find_element(By.ID, 'mmg-score').text
         assert shown_class == model.display(expected['classes'][0])
@@ -177,8 +193,7 @@ def test_demo_in_a_real_browser(tiny, browser, shared_dir, tmp_path):
         bin_el = browser.find_element(By.ID, 'mmg-bin')
         assert bin_el.text.split(' / ')[-1] in ('recyclable', 'other waste')
         # the Grad-CAM overlay arrived as an image
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR,
-                                             '#mmg-cam img'))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#mmg-cam img'))
         time.sleep(0.5)
         out = Path(os.environ.get('MMGARBAGE_SCREENSHOT_DIR', tmp_path))
         out.mkdir(parents=True, exist_ok=True)
@@ -190,10 +205,10 @@ def test_demo_in_a_real_browser(tiny, browser, shared_dir, tmp_path):
         assert len(thumbs) == len(gallery)
         thumbs[-1].click()
         exp2 = predictor([gallery[-1][0]], topk=1)[0]
-        wait.until(lambda d: d.find_element(By.ID, 'mmg-class').text
-                   == model.display(exp2['classes'][0]) and
-                   d.find_element(By.ID, 'mmg-score').text
-                   == f'score {exp2["scores"][0]:.4f}')
+        wait.until(
+            lambda d: d.find_element(By.ID, 'mmg-class').text == model
+            .display(exp2['classes'][0]) and d.find_element(
+                By.ID, 'mmg-score').text == f'score {exp2["scores"][0]:.4f}')
         assert browser.save_screenshot(str(out / 'demo_gallery.png'))
 
         # offline: the page asked nothing of any host but this one

@@ -18,8 +18,9 @@ def _draw(title: str):
         ax.set_title(title)
         fig.canvas.draw()
         plt.close(fig)
-    return [str(w.message) for w in caught if 'missing from font' in
-            str(w.message)]
+    return [
+        str(w.message) for w in caught if 'missing from font' in str(w.message)
+    ]
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def cjk_font():
 
 def test_chinese_label_has_no_missing_glyph(cjk_font):
     import matplotlib
+
     from mmext.visualization.fonts import use_cjk_font
     with matplotlib.rc_context():
         # without the CJK fallback, matplotlib's default font misses glyphs:
@@ -80,6 +82,7 @@ def test_no_font_gives_one_clear_note(monkeypatch, capsys):
 
 
 class FakeTTY(io.StringIO):
+
     def isatty(self):
         return True
 
@@ -110,8 +113,8 @@ def test_predict_files_in_chunks_with_a_bar(monkeypatch, capsys):
 
     files = [f'{i}.jpg' for i in range(7)]
     monkeypatch.setenv('MMGARBAGE_PROGRESS', '0')
-    assert predict_files(predictor, files, 2, 3) == [
-        dict(file=f, topk=2) for f in files]
+    assert predict_files(predictor, files, 2,
+                         3) == [dict(file=f, topk=2) for f in files]
     assert calls == [files]  # one call, no bar
     assert capsys.readouterr().err == ''
     calls.clear()

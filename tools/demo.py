@@ -22,26 +22,38 @@ offline_env()  # before anything imports gradio
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Web demo of a classifier')
-    parser.add_argument('config', help='the config the checkpoint was '
-                        'trained with')
+    parser.add_argument(
+        'config', help='the config the checkpoint was '
+        'trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--host', default='127.0.0.1',
-                        help='interface (0.0.0.0: reachable on your network)')
-    parser.add_argument('--port', type=int, help='port (default: 7860 or '
-                        'the next free one)')
+    parser.add_argument(
+        '--host',
+        default='127.0.0.1',
+        help='interface (0.0.0.0: reachable on your network)')
+    parser.add_argument(
+        '--port',
+        type=int,
+        help='port (default: 7860 or '
+        'the next free one)')
     parser.add_argument('--topk', type=int, default=5)
-    parser.add_argument('--cam', default='gradcam',
-                        help="Grad-CAM method, or 'none'")
-    parser.add_argument('--gallery', default='val',
-                        help="'val' or 'test' (images of the config's split), "
-                        "a folder of images, or 'none'")
-    parser.add_argument('--per-class', type=int, default=4,
-                        help='gallery images per class')
-    parser.add_argument('--names', help='JSON {class: "中文 / English"} '
-                        'display names')
+    parser.add_argument(
+        '--cam', default='gradcam', help="Grad-CAM method, or 'none'")
+    parser.add_argument(
+        '--gallery',
+        default='val',
+        help="'val' or 'test' (images of the config's split), "
+        "a folder of images, or 'none'")
+    parser.add_argument(
+        '--per-class', type=int, default=4, help='gallery images per class')
+    parser.add_argument(
+        '--names', help='JSON {class: "中文 / English"} '
+        'display names')
     parser.add_argument('--device', help='cpu or cuda')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys')
     return parser.parse_args(argv)
 
 
@@ -81,8 +93,9 @@ def main(argv=None):
     gallery = gallery_for(args, predictor)
     calib = (f'calibrated (T={predictor.temperature:.2f})'
              if predictor.temperature else 'uncalibrated')
-    subtitle = (f'`{osp.basename(args.config)}` · `{osp.basename(args.checkpoint)}`'
-                f' · {len(predictor.classes or [])} classes · scores {calib}')
+    subtitle = (
+        f'`{osp.basename(args.config)}` · `{osp.basename(args.checkpoint)}`'
+        f' · {len(predictor.classes or [])} classes · scores {calib}')
     demo = build_demo(model, gallery, subtitle=subtitle)
     folders = sorted({osp.dirname(osp.abspath(p)) for p, _ in gallery})
     launch(demo, args.host, args.port, allowed_paths=folders)

@@ -393,7 +393,6 @@ def write_report(runs: Sequence[Run], path: str,
     """
     import base64
     import html as html_lib
-    import io
     import os
 
     from ..fileio import atomic_write

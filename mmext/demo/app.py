@@ -10,7 +10,6 @@ server-side rendering (which needs Node) is off.
 """
 import html
 import os
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -19,7 +18,8 @@ from ..errors import ConfigError, GarbageError
 from .names import BINS, bin_key, bin_label, display_name
 
 OFFLINE_ENV = {
-    'GRADIO_ANALYTICS_ENABLED': 'False',  # no usage statistics, no update check
+    'GRADIO_ANALYTICS_ENABLED':
+    'False',  # no usage statistics, no update check
     'HF_HUB_OFFLINE': '1',
     'HF_HUB_DISABLE_TELEMETRY': '1',
     'GRADIO_SSR_MODE': 'False',
@@ -53,7 +53,9 @@ class DemoModel:
         names: Extra display names ``{class: '中文 / English'}``.
     """
 
-    def __init__(self, predictor, topk: int = 5,
+    def __init__(self,
+                 predictor,
+                 topk: int = 5,
                  cam_method: Optional[str] = 'gradcam',
                  names: Optional[Dict[str, str]] = None):
         self.predictor = predictor
@@ -83,8 +85,10 @@ class DemoModel:
             enlarged to at least 320 px for the page, or ``None``).
         """
         res = self.predictor([image], topk=self.topk, batch_size=1)[0]
-        label = {self.display(c): float(s)
-                 for c, s in zip(res['classes'], res['scores'])}
+        label = {
+            self.display(c): float(s)
+            for c, s in zip(res['classes'], res['scores'])
+        }
         cam = None
         if self.cam is not None:
             cam = upscale(self.cam(image, target=res['labels'][0])['overlay'])
@@ -102,7 +106,8 @@ class DemoModel:
             f'data-class="{html.escape(cls)}" data-score="{score:.6f}">',
             f'<div class="mmg-class" id="mmg-class">'
             f'{html.escape(self.display(cls))}</div>',
-            f'<div class="mmg-score" id="mmg-score">score {score:.4f}</div>']
+            f'<div class="mmg-score" id="mmg-score">score {score:.4f}</div>'
+        ]
         if res.get('bin') is not None:
             key = bin_key(res['bin'])
             colour = BINS[key][2] if key else '#444'
@@ -121,14 +126,16 @@ def upscale(image: np.ndarray, side: int = 320) -> np.ndarray:
     if max(h, w) >= side:
         return image
     f = side / max(h, w)
-    return cv2.resize(image, (round(w * f), round(h * f)),
-                      interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(
+        image, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR)
 
 
-def gallery_items(paths: Sequence[str], labels: Sequence[int],
-                  classes: Sequence[str], per_class: int = 4,
-                  names: Optional[Dict[str, str]] = None
-                  ) -> List[Tuple[str, str]]:
+def gallery_items(
+        paths: Sequence[str],
+        labels: Sequence[int],
+        classes: Sequence[str],
+        per_class: int = 4,
+        names: Optional[Dict[str, str]] = None) -> List[Tuple[str, str]]:
     """A few images of every class for the page's gallery.
 
     Args:
@@ -152,8 +159,10 @@ def gallery_items(paths: Sequence[str], labels: Sequence[int],
     return items
 
 
-def build_demo(model: DemoModel, gallery: Sequence[Tuple[str, str]] = (),
-               title: str = 'mmgarbage: which bin?', subtitle: str = ''):
+def build_demo(model: DemoModel,
+               gallery: Sequence[Tuple[str, str]] = (),
+               title: str = 'mmgarbage: which bin?',
+               subtitle: str = ''):
     """The Gradio page.
 
     Args:
@@ -188,22 +197,32 @@ def build_demo(model: DemoModel, gallery: Sequence[Tuple[str, str]] = (),
         gr.Markdown(f'## {title}\n{subtitle}')
         with gr.Row():
             with gr.Column():
-                image = gr.Image(type='filepath', label='Photo of one item',
-                                 sources=['upload', 'webcam', 'clipboard'],
-                                 elem_id='mmg-input', height=340)
-                gal = gr.Gallery(value=gallery or None,
-                                 label='Validation images: click one',
-                                 columns=6, height=300, allow_preview=False,
-                                 elem_id='mmg-gallery',
-                                 visible=bool(gallery))
+                image = gr.Image(
+                    type='filepath',
+                    label='Photo of one item',
+                    sources=['upload', 'webcam', 'clipboard'],
+                    elem_id='mmg-input',
+                    height=340)
+                gal = gr.Gallery(
+                    value=gallery or None,
+                    label='Validation images: click one',
+                    columns=6,
+                    height=300,
+                    allow_preview=False,
+                    elem_id='mmg-gallery',
+                    visible=bool(gallery))
             with gr.Column():
                 card = gr.HTML(elem_id='mmg-card')
-                label = gr.Label(num_top_classes=model.topk,
-                                 label=f'Top-{model.topk} classes',
-                                 elem_id='mmg-topk')
-                cam = gr.Image(label='Grad-CAM: where the model looked',
-                               interactive=False, elem_id='mmg-cam',
-                               height=300, visible=model.cam is not None)
+                label = gr.Label(
+                    num_top_classes=model.topk,
+                    label=f'Top-{model.topk} classes',
+                    elem_id='mmg-topk')
+                cam = gr.Image(
+                    label='Grad-CAM: where the model looked',
+                    interactive=False,
+                    elem_id='mmg-cam',
+                    height=300,
+                    visible=model.cam is not None)
         image.change(run, image, [card, label, cam])
         if gallery:
             gal.select(pick, None, image)
@@ -218,8 +237,11 @@ def theme():
     return gr.themes.Default(font=sans, font_mono=mono)
 
 
-def launch(demo, host: str = '127.0.0.1', port: Optional[int] = None,
-           allowed_paths: Sequence[str] = (), block: bool = True,
+def launch(demo,
+           host: str = '127.0.0.1',
+           port: Optional[int] = None,
+           allowed_paths: Sequence[str] = (),
+           block: bool = True,
            quiet: bool = False):
     """Serve the page (locally by default; never a public share link).
 
@@ -235,9 +257,15 @@ def launch(demo, host: str = '127.0.0.1', port: Optional[int] = None,
         The URL.
     """
     _, url, _ = demo.launch(
-        server_name=host, server_port=port, share=False,
-        prevent_thread_lock=not block, allowed_paths=list(allowed_paths),
-        quiet=quiet, ssr_mode=False, theme=theme(), css=CSS,
-        footer_links=[], inbrowser=False)
+        server_name=host,
+        server_port=port,
+        share=False,
+        prevent_thread_lock=not block,
+        allowed_paths=list(allowed_paths),
+        quiet=quiet,
+        ssr_mode=False,
+        theme=theme(),
+        css=CSS,
+        footer_links=[],
+        inbrowser=False)
     return url
-

@@ -25,8 +25,12 @@ BIN_COLOURS = {k: v[2] for k, v in BINS.items()}
 
 #: Chinese names of the TrashNet classes
 ZH = {
-    'glass': '玻璃', 'paper': '纸', 'cardboard': '纸板', 'plastic': '塑料',
-    'metal': '金属', 'trash': '其他垃圾',
+    'glass': '玻璃',
+    'paper': '纸',
+    'cardboard': '纸板',
+    'plastic': '塑料',
+    'metal': '金属',
+    'trash': '其他垃圾',
 }
 
 
@@ -41,8 +45,8 @@ def bin_key(name: Optional[str]) -> Optional[str]:
     """
     if name is None:
         return None
-    return BIN_ALIASES.get(str(name).strip().lower(),
-                           BIN_ALIASES.get(str(name).strip()))
+    return BIN_ALIASES.get(
+        str(name).strip().lower(), BIN_ALIASES.get(str(name).strip()))
 
 
 def _has_cjk(text: str) -> bool:
@@ -62,8 +66,8 @@ def display_name(cls: str, extra: Optional[Dict[str, str]] = None) -> str:
     """
     if extra and cls in extra:
         return extra[cls]
-    item = cls.split('/', 1)[1] if '/' in cls and bin_key(
-        cls.split('/', 1)[0]) else cls
+    item = cls.split(
+        '/', 1)[1] if '/' in cls and bin_key(cls.split('/', 1)[0]) else cls
     if item.lower() in ZH:
         return f'{ZH[item.lower()]} / {item}'
     return item
@@ -93,11 +97,13 @@ def read_names(path: str) -> Dict[str, str]:
         with open(path, encoding='utf-8-sig') as f:
             data = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f'Names file {path} is not UTF-8 JSON ({exc}).',
-                        fix='write {"class": "中文 / English", ...}.',
-                        path=path) from None
+        raise DataError(
+            f'Names file {path} is not UTF-8 JSON ({exc}).',
+            fix='write {"class": "中文 / English", ...}.',
+            path=path) from None
     if not isinstance(data, dict):
-        raise DataError(f'Names file {path} must hold one JSON object.',
-                        fix='write {"class": "中文 / English", ...}.',
-                        path=path)
+        raise DataError(
+            f'Names file {path} must hold one JSON object.',
+            fix='write {"class": "中文 / English", ...}.',
+            path=path)
     return {str(k): str(v) for k, v in data.items()}

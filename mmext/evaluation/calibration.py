@@ -1,4 +1,4 @@
-"""Calibration: expected calibration error, reliability bins, temperature scaling.
+"""Calibration: expected calibration error, reliability, temperature scaling.
 
 A classifier is *calibrated* when, of the images it labels with score 0.9,
 about 90 % are right. Fine-tuned networks are usually over-confident (the
@@ -38,12 +38,14 @@ def _check(confidences, correct):
         raise DataError(f'{len(conf)} confidences but {len(ok)} '
                         'correctness flags.')
     if len(conf) and (np.nanmin(conf) < 0 or np.nanmax(conf) > 1 + 1e-6):
-        raise DataError('Confidences must be probabilities in [0, 1].',
-                        fix='pass softmax scores, not logits.')
+        raise DataError(
+            'Confidences must be probabilities in [0, 1].',
+            fix='pass softmax scores, not logits.')
     return conf, ok
 
 
-def reliability_bins(confidences: Sequence[float], correct: Sequence[bool],
+def reliability_bins(confidences: Sequence[float],
+                     correct: Sequence[bool],
                      n_bins: int = 15) -> pd.DataFrame:
     """Accuracy against confidence in equal-width confidence bins.
 
@@ -61,16 +63,21 @@ def reliability_bins(confidences: Sequence[float], correct: Sequence[bool],
     conf, ok = _check(confidences, correct)
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     # bin (lower, upper]; a score of exactly 0 goes to the first bin
-    idx = np.clip(np.searchsorted(edges, conf, side='left') - 1, 0,
-                  n_bins - 1)
+    idx = np.clip(np.searchsorted(edges, conf, side='left') - 1, 0, n_bins - 1)
     rows = []
     for b in range(n_bins):
         mask = idx == b
         n = int(mask.sum())
         c = float(conf[mask].mean()) if n else np.nan
         a = float(ok[mask].mean()) if n else np.nan
-        rows.append(dict(lower=edges[b], upper=edges[b + 1], count=n,
-                         confidence=c, accuracy=a, gap=c - a))
+        rows.append(
+            dict(
+                lower=edges[b],
+                upper=edges[b + 1],
+                count=n,
+                confidence=c,
+                accuracy=a,
+                gap=c - a))
     return pd.DataFrame(rows)
 
 
@@ -130,12 +137,13 @@ def nll(scores: np.ndarray, labels: Sequence[int]) -> float:
     """
     p = np.asarray(scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.int64)
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], _TINY, None))
-                 .mean())
+    return float(-np.log(np.clip(p[np.arange(len(y)), y], _TINY, None)).mean())
 
 
-def fit_temperature(scores: np.ndarray, labels: Sequence[int],
-                    bounds=(0.05, 20.0), iters: int = 80) -> float:
+def fit_temperature(scores: np.ndarray,
+                    labels: Sequence[int],
+                    bounds=(0.05, 20.0),
+                    iters: int = 80) -> float:
     """Fit the temperature that minimises the NLL of ``labels``.
 
     The NLL is convex in ``1 / T`` (a log-sum-exp of a linear function), so
@@ -182,7 +190,8 @@ def fit_temperature(scores: np.ndarray, labels: Sequence[int],
     return float(1.0 / ((lo + hi) / 2))
 
 
-def calibration_summary(scores: np.ndarray, labels: Sequence[int],
+def calibration_summary(scores: np.ndarray,
+                        labels: Sequence[int],
                         temperature: float = 1.0,
                         n_bins: int = 15) -> Dict[str, float]:
     """Accuracy, ECE and NLL of scores before/after a temperature.
@@ -202,15 +211,21 @@ def calibration_summary(scores: np.ndarray, labels: Sequence[int],
     q = scale_scores(p, temperature)
     ok = p.argmax(1) == y
     return dict(
-        accuracy=float(ok.mean() * 100), temperature=float(temperature),
-        ece=expected_calibration_error(p.max(1), ok, n_bins), nll=nll(p, y),
-        ece_scaled=expected_calibration_error(q.max(1), q.argmax(1) == y,
-                                              n_bins),
-        nll_scaled=nll(q, y), images=int(len(y)))
+        accuracy=float(ok.mean() * 100),
+        temperature=float(temperature),
+        ece=expected_calibration_error(p.max(1), ok, n_bins),
+        nll=nll(p, y),
+        ece_scaled=expected_calibration_error(
+            q.max(1),
+            q.argmax(1) == y, n_bins),
+        nll_scaled=nll(q, y),
+        images=int(len(y)))
 
 
-def plot_reliability(path: str, confidences: Sequence[float],
-                     correct: Sequence[bool], n_bins: int = 15,
+def plot_reliability(path: str,
+                     confidences: Sequence[float],
+                     correct: Sequence[bool],
+                     n_bins: int = 15,
                      title: str = 'Reliability diagram',
                      after: Optional[tuple] = None) -> float:
     """Save a reliability diagram (accuracy vs confidence per bin) as a PNG.
@@ -238,7 +253,10 @@ def plot_reliability(path: str, confidences: Sequence[float],
     if after is not None:
         series.append(after)
     fig, (ax, axh) = plt.subplots(
-        2, 1, figsize=(5.2, 6.2), sharex=True,
+        2,
+        1,
+        figsize=(5.2, 6.2),
+        sharex=True,
         gridspec_kw=dict(height_ratios=[3, 1]))
     ax.plot([0, 1], [0, 1], ls='--', c='grey', lw=1, label='perfect')
     width = 1.0 / n_bins
@@ -251,12 +269,19 @@ def plot_reliability(path: str, confidences: Sequence[float],
             ece0 = ece
         used = bins[bins['count'] > 0]
         shift = (k - (len(series) - 1) / 2) * width * 0.4
-        ax.bar(used['lower'] + width / 2 + shift, used['accuracy'],
-               width=width * (0.8 / len(series)), color=colours[k],
-               alpha=0.8, label=f'{label} (ECE {ece * 100:.1f}%)')
-        axh.bar(used['lower'] + width / 2 + shift, used['count'],
-                width=width * (0.8 / len(series)), color=colours[k],
-                alpha=0.8)
+        ax.bar(
+            used['lower'] + width / 2 + shift,
+            used['accuracy'],
+            width=width * (0.8 / len(series)),
+            color=colours[k],
+            alpha=0.8,
+            label=f'{label} (ECE {ece * 100:.1f}%)')
+        axh.bar(
+            used['lower'] + width / 2 + shift,
+            used['count'],
+            width=width * (0.8 / len(series)),
+            color=colours[k],
+            alpha=0.8)
     ax.set_ylabel('accuracy in bin')
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -292,11 +317,13 @@ def read_calibration(checkpoint: str) -> Optional[dict]:
         raise CheckpointError(
             f'{checkpoint} holds a malformed calibration entry {info!r}.',
             fix='re-run tools/analysis/calibrate.py CONFIG CKPT, or remove it '
-            'with --remove.', path=checkpoint)
+            'with --remove.',
+            path=checkpoint)
     return dict(info)
 
 
-def write_calibration(checkpoint: str, info: Optional[dict],
+def write_calibration(checkpoint: str,
+                      info: Optional[dict],
                       out: Optional[str] = None) -> str:
     """Store (or with ``info=None`` remove) the calibration in a checkpoint.
 
@@ -316,8 +343,8 @@ def write_calibration(checkpoint: str, info: Optional[dict],
     from ..fileio import atomic_write
     ckpt = safe_torch_load(checkpoint, 'cpu')
     if not isinstance(ckpt, dict):
-        raise CheckpointError(f'{checkpoint} is not a checkpoint dict.',
-                              path=checkpoint)
+        raise CheckpointError(
+            f'{checkpoint} is not a checkpoint dict.', path=checkpoint)
     if 'state_dict' not in ckpt:  # a bare state dict: wrap it as mmengine does
         ckpt = dict(state_dict=ckpt)
     meta = dict(ckpt.get('meta') or {})
@@ -379,9 +406,10 @@ def attach_temperature(model, source, log: bool = False) -> Optional[float]:
     head._mmext_temperature = (t, head.register_forward_hook(hook))
     if log:
         from mmengine.logging import print_log
-        print_log(f'Calibrated scores: logits divided by temperature {t:.3f} '
-                  f'(stored in {source} by tools/analysis/calibrate.py).',
-                  logger='current')
+        print_log(
+            f'Calibrated scores: logits divided by temperature {t:.3f} '
+            f'(stored in {source} by tools/analysis/calibrate.py).',
+            logger='current')
     return t
 
 
@@ -420,8 +448,10 @@ def labelled_split(cfg, split: str = 'val'):
     from mmpretrain.registry import DATASETS
     loader = cfg.get(f'{split}_dataloader')
     if not loader:
-        raise DataError(f'The config has no {split}_dataloader to fit the '
-                        'temperature on.', fix='use --split val or test.')
+        raise DataError(
+            f'The config has no {split}_dataloader to fit the '
+            'temperature on.',
+            fix='use --split val or test.')
     init_default_scope('mmpretrain')
     ds_cfg = copy.deepcopy(loader['dataset'])
     while ds_cfg.get('dataset') is not None:
@@ -432,10 +462,11 @@ def labelled_split(cfg, split: str = 'val'):
         info = dataset.get_data_info(i)
         label = info.get('gt_label')
         if label is None or int(np.asarray(label).reshape(-1)[0]) < 0:
-            raise DataError(f'The {split} set has unlabelled images '
-                            f'({info.get("img_path")}); a temperature is '
-                            'fitted on labelled images.',
-                            fix='fit on the labelled val split.')
+            raise DataError(
+                f'The {split} set has unlabelled images '
+                f'({info.get("img_path")}); a temperature is '
+                'fitted on labelled images.',
+                fix='fit on the labelled val split.')
         paths.append(info['img_path'])
         labels.append(int(np.asarray(label).reshape(-1)[0]))
     if not paths:
@@ -443,10 +474,14 @@ def labelled_split(cfg, split: str = 'val'):
     return paths, labels, dict(dataset.metainfo)
 
 
-def calibrate_checkpoint(config: str, checkpoint: str, split: str = 'val',
+def calibrate_checkpoint(config: str,
+                         checkpoint: str,
+                         split: str = 'val',
                          out: Optional[str] = None,
-                         device: Optional[str] = None, batch_size: int = 8,
-                         n_bins: int = 15, plot: Optional[str] = None,
+                         device: Optional[str] = None,
+                         batch_size: int = 8,
+                         n_bins: int = 15,
+                         plot: Optional[str] = None,
                          cfg_options: Optional[dict] = None,
                          write: bool = True) -> dict:
     """Fit a temperature on a labelled split and store it with the checkpoint.
@@ -482,23 +517,29 @@ def calibrate_checkpoint(config: str, checkpoint: str, split: str = 'val',
     results = predictor(paths, topk=1, batch_size=batch_size)
     scores = np.stack([r['scores_all'] for r in results])
     if scores.shape[1] <= max(labels):
-        raise DataError(f'The {split} set has label {max(labels)} but the '
-                        f'model predicts {scores.shape[1]} classes.',
-                        fix='use the config the checkpoint was trained with.')
+        raise DataError(
+            f'The {split} set has label {max(labels)} but the '
+            f'model predicts {scores.shape[1]} classes.',
+            fix='use the config the checkpoint was trained with.')
     t = fit_temperature(scores, labels)
     summary = calibration_summary(scores, labels, t, n_bins)
     summary.update(split=split, bins=n_bins)
     if plot:
         q = scale_scores(scores, t)
         y = np.asarray(labels)
-        plot_reliability(plot, scores.max(1), scores.argmax(1) == y, n_bins,
-                         title=f'Reliability on {split} '
-                         f'({len(y)} images)',
-                         after=(q.max(1), q.argmax(1) == y,
-                                f'temperature {t:.2f}'))
+        plot_reliability(
+            plot,
+            scores.max(1),
+            scores.argmax(1) == y,
+            n_bins,
+            title=f'Reliability on {split} '
+            f'({len(y)} images)',
+            after=(q.max(1), q.argmax(1) == y, f'temperature {t:.2f}'))
     if write:
-        info = {k: summary[k] for k in ('temperature', 'ece', 'ece_scaled',
-                                        'nll', 'nll_scaled', 'images',
-                                        'split', 'bins')}
+        info = {
+            k: summary[k]
+            for k in ('temperature', 'ece', 'ece_scaled', 'nll', 'nll_scaled',
+                      'images', 'split', 'bins')
+        }
         summary['checkpoint'] = write_calibration(checkpoint, info, out)
     return summary

@@ -56,12 +56,15 @@ def default_target_layers(model) -> List[str]:
         One module name (e.g. ``'backbone.conv2.bn'``).
     """
     from mmengine.utils.dl_utils import is_norm
-    norms = [name for name, layer in model.backbone.named_modules(
-        prefix='backbone') if is_norm(layer)]
+    norms = [
+        name for name, layer in model.backbone.named_modules(prefix='backbone')
+        if is_norm(layer)
+    ]
     if not norms:
         raise ConfigError(
             f'{type(model.backbone).__name__} has no normalisation layer to '
-            'take the CAM from.', fix='name one with --target-layers (see '
+            'take the CAM from.',
+            fix='name one with --target-layers (see '
             '--preview-model for the layer names).')
     extra = getattr(model.backbone, 'num_extra_tokens', 0) or 0
     if extra > 0 and len(norms) >= 3:  # ViT: class token mixes in last block
@@ -94,9 +97,10 @@ def tokens_to_map(tensor, num_extra_tokens: int = 0):
     if tensor.ndim == 4:
         return tensor
     if tensor.ndim != 3:
-        raise ConfigError(f'Cannot take a CAM from a {tensor.ndim}-D layer '
-                          f'output {tuple(tensor.shape)}.',
-                          fix='choose a convolution/norm layer.')
+        raise ConfigError(
+            f'Cannot take a CAM from a {tensor.ndim}-D layer '
+            f'output {tuple(tensor.shape)}.',
+            fix='choose a convolution/norm layer.')
     tensor = tensor[:, num_extra_tokens:, :]
     n = tensor.shape[1]
     side = int(round(math.sqrt(n)))
@@ -109,7 +113,8 @@ def tokens_to_map(tensor, num_extra_tokens: int = 0):
                           tensor.shape[2]).permute(0, 3, 1, 2)
 
 
-def overlay(image_rgb: np.ndarray, cam: np.ndarray,
+def overlay(image_rgb: np.ndarray,
+            cam: np.ndarray,
             image_weight: float = 0.5) -> np.ndarray:
     """Blend a CAM (jet colour map) over an image.
 
@@ -125,8 +130,9 @@ def overlay(image_rgb: np.ndarray, cam: np.ndarray,
     cam = np.asarray(cam, dtype=np.float32)
     if cam.shape != image_rgb.shape[:2]:
         cam = cv2.resize(cam, (image_rgb.shape[1], image_rgb.shape[0]))
-    heat = cv2.applyColorMap(np.uint8(255 * np.clip(cam, 0, 1)),
-                             cv2.COLORMAP_JET)[..., ::-1].astype(np.float32)
+    heat = cv2.applyColorMap(
+        np.uint8(255 * np.clip(cam, 0, 1)),
+        cv2.COLORMAP_JET)[..., ::-1].astype(np.float32)
     out = (1 - image_weight) * heat + image_weight * image_rgb.astype(
         np.float32)
     return np.clip(out, 0, 255).astype(np.uint8)
@@ -144,22 +150,27 @@ class CAMVisualizer:
             default the backbone's ``num_extra_tokens`` (0 for Swin).
     """
 
-    def __init__(self, predictor, method: str = 'gradcam',
+    def __init__(self,
+                 predictor,
+                 method: str = 'gradcam',
                  target_layers: Optional[Sequence[str]] = None,
                  num_extra_tokens: Optional[int] = None):
         methods = cam_methods()
         if method.lower() not in methods:
-            raise ConfigError(f'Unknown CAM method {method!r}.',
-                              fix=f'choose one of {sorted(methods)}.')
+            raise ConfigError(
+                f'Unknown CAM method {method!r}.',
+                fix=f'choose one of {sorted(methods)}.')
         self.predictor = predictor
         self.model = predictor.inferencer.model
         self.names = list(target_layers or default_target_layers(self.model))
         layers = [get_layer(self.model, n) for n in self.names]
-        extra = (num_extra_tokens if num_extra_tokens is not None else
-                 getattr(self.model.backbone, 'num_extra_tokens', 0) or 0)
+        extra = (
+            num_extra_tokens if num_extra_tokens is not None else
+            getattr(self.model.backbone, 'num_extra_tokens', 0) or 0)
         self.method = method.lower()
         self.cam = methods[self.method](
-            model=self.model, target_layers=layers,
+            model=self.model,
+            target_layers=layers,
             reshape_transform=lambda t: tokens_to_map(t, extra))
 
     def preprocess(self, image: str) -> dict:
@@ -181,12 +192,15 @@ class CAMVisualizer:
             dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
         seen = data['inputs'].numpy().transpose(1, 2, 0)  # BGR, like mmcv
         batch = self.model.data_preprocessor(default_collate([data]), False)
-        return dict(inputs=batch['inputs'], rgb=np.ascontiguousarray(
-            seen[..., ::-1]).astype(np.uint8))
+        return dict(
+            inputs=batch['inputs'],
+            rgb=np.ascontiguousarray(seen[..., ::-1]).astype(np.uint8))
 
-    def __call__(self, image: str, target: Optional[int] = None,
-                 eigen_smooth: bool = False, aug_smooth: bool = False
-                 ) -> dict:
+    def __call__(self,
+                 image: str,
+                 target: Optional[int] = None,
+                 eigen_smooth: bool = False,
+                 aug_smooth: bool = False) -> dict:
         """The CAM of one image.
 
         Args:
@@ -207,20 +221,31 @@ class CAMVisualizer:
         # a gradient; with the input requiring one, the target layer's
         # activations still get their gradient
         data['inputs'].requires_grad_(True)
-        targets = None if target is None else [ClassifierOutputTarget(
-            int(target))]
+        targets = None if target is None else [
+            ClassifierOutputTarget(int(target))
+        ]
         with torch.enable_grad():
-            grey = self.cam(data['inputs'], targets, aug_smooth=aug_smooth,
-                            eigen_smooth=eigen_smooth)[0]
+            grey = self.cam(
+                data['inputs'],
+                targets,
+                aug_smooth=aug_smooth,
+                eigen_smooth=eigen_smooth)[0]
         logits = self.cam.outputs.detach().float()[0]
         scores = torch.softmax(logits, -1).cpu().numpy()
         target = int(scores.argmax()) if target is None else int(target)
-        return dict(cam=grey, rgb=data['rgb'],
-                    overlay=overlay(data['rgb'], grey), target=target,
-                    scores=scores)
+        return dict(
+            cam=grey,
+            rgb=data['rgb'],
+            overlay=overlay(data['rgb'], grey),
+            target=target,
+            scores=scores)
 
-    def save(self, image: str, out: str, target: Optional[int] = None,
-             caption: bool = True, **kwargs) -> dict:
+    def save(self,
+             image: str,
+             out: str,
+             target: Optional[int] = None,
+             caption: bool = True,
+             **kwargs) -> dict:
         """Save the image and its CAM overlay side by side (atomically).
 
         Args:
@@ -248,7 +273,8 @@ class CAMVisualizer:
             name = classes[res['target']] if classes else str(res['target'])
             ImageDraw.Draw(canvas).text(
                 (4, h + 3), f'{name} {res["scores"][res["target"]]:.2f} '
-                f'({self.method})', fill='black',
+                f'({self.method})',
+                fill='black',
                 font=pil_font(max(11, min(16, w // 14))))
         fmt = 'JPEG' if out.lower().endswith(('.jpg', '.jpeg')) else 'PNG'
         with atomic_write(out, 'wb') as f:
@@ -257,14 +283,24 @@ class CAMVisualizer:
 
 
 def preview_layers(model) -> str:
-    """Module names and types of a model, one per line (``--preview-model``)."""
+    """Module names and types of a model, one per line.
+
+    Args:
+        model: The model.
+
+    Returns:
+        ``name  Type`` lines (what ``--preview-model`` prints).
+    """
     return '\n'.join(f'{name}  {type(m).__name__}'
                      for name, m in model.named_modules() if name)
 
 
-def cam_for_files(visualizer: CAMVisualizer, images: Union[str, Sequence[str]],
-                  out_dir: str, target: Optional[int] = None,
-                  progress: Optional[Callable] = None, **kwargs) -> List[str]:
+def cam_for_files(visualizer: CAMVisualizer,
+                  images: Union[str, Sequence[str]],
+                  out_dir: str,
+                  target: Optional[int] = None,
+                  progress: Optional[Callable] = None,
+                  **kwargs) -> List[str]:
     """Save CAM pairs of one image or every image below a folder.
 
     Args:
@@ -283,8 +319,9 @@ def cam_for_files(visualizer: CAMVisualizer, images: Union[str, Sequence[str]],
 
     from ..apis.inference import list_images
     files = list_images(images) if isinstance(images, str) else list(images)
-    root = (images if isinstance(images, str) and osp.isdir(images)
-            else osp.commonpath([osp.dirname(osp.abspath(f)) for f in files]))
+    root = (
+        images if isinstance(images, str) and osp.isdir(images) else
+        osp.commonpath([osp.dirname(osp.abspath(f)) for f in files]))
     written = []
     for f in (progress(files) if progress else files):
         rel = osp.splitext(osp.relpath(osp.abspath(f), osp.abspath(root)))[0]

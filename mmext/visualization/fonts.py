@@ -5,8 +5,9 @@ is drawn as boxes, with a "Glyph ... missing from font(s)" warning. This
 module finds an installed font that covers Chinese (Noto Sans CJK, Source
 Han Sans, WenQuanYi, SimHei, Microsoft YaHei, PingFang, ...) and puts it
 after the default family in matplotlib's font list, so Latin text keeps
-its look and Chinese text falls back to real glyphs. When none is installed, one clear
-note says how to install one (``apt-get install fonts-noto-cjk``).
+its look and Chinese text falls back to real glyphs. When none is
+installed, one clear note says how to install one
+(``apt-get install fonts-noto-cjk``).
 """
 import functools
 import os

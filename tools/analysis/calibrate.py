@@ -8,7 +8,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
 
@@ -19,25 +20,39 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Fit temperature scaling on val and store it with the '
         'checkpoint')
-    parser.add_argument('config', help='the config the checkpoint was '
-                        'trained with')
+    parser.add_argument(
+        'config', help='the config the checkpoint was '
+        'trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--split', default='val', choices=['val', 'test'],
-                        help='labelled split to fit on (default val)')
-    parser.add_argument('--out', help='write the calibrated checkpoint here '
-                        '(default: update CKPT in place, atomically)')
-    parser.add_argument('--plot', help='save the before/after reliability '
-                        'diagram (PNG)')
-    parser.add_argument('--bins', type=int, default=15,
-                        help='confidence bins of the ECE')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='report ECE before/after, write nothing')
-    parser.add_argument('--remove', action='store_true',
-                        help='remove a stored temperature (raw scores again)')
+    parser.add_argument(
+        '--split',
+        default='val',
+        choices=['val', 'test'],
+        help='labelled split to fit on (default val)')
+    parser.add_argument(
+        '--out',
+        help='write the calibrated checkpoint here '
+        '(default: update CKPT in place, atomically)')
+    parser.add_argument(
+        '--plot', help='save the before/after reliability '
+        'diagram (PNG)')
+    parser.add_argument(
+        '--bins', type=int, default=15, help='confidence bins of the ECE')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='report ECE before/after, write nothing')
+    parser.add_argument(
+        '--remove',
+        action='store_true',
+        help='remove a stored temperature (raw scores again)')
     parser.add_argument('--device', help='cpu or cuda')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys')
     return parser.parse_args(argv)
 
 
@@ -55,8 +70,15 @@ def main(argv=None):
         if path:
             check_writable(path)
     s = calibrate_checkpoint(
-        args.config, args.checkpoint, args.split, args.out, args.device,
-        args.batch_size, args.bins, args.plot, args.cfg_options,
+        args.config,
+        args.checkpoint,
+        args.split,
+        args.out,
+        args.device,
+        args.batch_size,
+        args.bins,
+        args.plot,
+        args.cfg_options,
         write=not args.dry_run)
     print(f'{s["images"]} {args.split} images, top-1 accuracy '
           f'{s["accuracy"]:.2f}% (unchanged by scaling)')

@@ -42,7 +42,8 @@ def parse_args():
     parser.add_argument('--cam-method', default='gradcam',
                         help='gradcam, gradcam++, xgradcam, eigencam, ...')
     parser.add_argument('--bins', type=int, default=15,
-                        help='confidence bins of the ECE / reliability diagram')
+                        help='confidence bins of the ECE and the '
+                        'reliability diagram')
     parser.add_argument('--device', default='cpu', help='for --checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '

@@ -11,7 +11,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
 
@@ -21,29 +22,45 @@ from mmext.errors import friendly_main  # noqa: E402
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Visualise CAMs')
     parser.add_argument('images', help='an image file or a folder')
-    parser.add_argument('config', help='the config the checkpoint was '
-                        'trained with')
+    parser.add_argument(
+        'config', help='the config the checkpoint was '
+        'trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out-dir', default='cams',
-                        help='writes <image name>_cam.png (image | overlay)')
-    parser.add_argument('--method', default='gradcam',
-                        help='gradcam, gradcam++, xgradcam, eigencam, '
-                        'layercam, hirescam, eigengradcam, scorecam, ...')
-    parser.add_argument('--target-layers', nargs='+',
-                        help='module names (default: the backbone\'s last '
-                        'norm layer); list them with --preview-model')
-    parser.add_argument('--target-category', type=int,
-                        help='class index to explain (default: the '
-                        'predicted class)')
-    parser.add_argument('--num-extra-tokens', type=int,
-                        help='ViT-like backbones: leading tokens to drop')
+    parser.add_argument(
+        '--out-dir',
+        default='cams',
+        help='writes <image name>_cam.png (image | overlay)')
+    parser.add_argument(
+        '--method',
+        default='gradcam',
+        help='gradcam, gradcam++, xgradcam, eigencam, '
+        'layercam, hirescam, eigengradcam, scorecam, ...')
+    parser.add_argument(
+        '--target-layers',
+        nargs='+',
+        help='module names (default: the backbone\'s last '
+        'norm layer); list them with --preview-model')
+    parser.add_argument(
+        '--target-category',
+        type=int,
+        help='class index to explain (default: the '
+        'predicted class)')
+    parser.add_argument(
+        '--num-extra-tokens',
+        type=int,
+        help='ViT-like backbones: leading tokens to drop')
     parser.add_argument('--eigen-smooth', action='store_true')
     parser.add_argument('--aug-smooth', action='store_true')
-    parser.add_argument('--preview-model', action='store_true',
-                        help='print the layer names and exit')
+    parser.add_argument(
+        '--preview-model',
+        action='store_true',
+        help='print the layer names and exit')
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys')
     return parser.parse_args(argv)
 
 
@@ -63,9 +80,13 @@ def main(argv=None):
                         args.num_extra_tokens)
     print(f'{args.method} on {", ".join(vis.names)}', file=sys.stderr)
     written = cam_for_files(
-        vis, args.images, args.out_dir, args.target_category,
+        vis,
+        args.images,
+        args.out_dir,
+        args.target_category,
         progress=lambda files: track(files, 'CAM'),
-        eigen_smooth=args.eigen_smooth, aug_smooth=args.aug_smooth)
+        eigen_smooth=args.eigen_smooth,
+        aug_smooth=args.aug_smooth)
     print(f'wrote {len(written)} CAM image(s) to {args.out_dir}')
 
 
