@@ -223,9 +223,44 @@ def test_config_diff_finds_exactly_the_changed_keys(tmp_path):
 
 def test_flatten_config_uses_cfg_options_syntax():
     flat = flatten_config(dict(a=dict(b=1), p=[dict(type='X', s=2)],
-                               topk=(1, 5), empty=dict()))
+                               topk=(1, 5), empty=dict()), by_type=False)
     assert flat == {'a.b': 1, 'p.0.type': 'X', 'p.0.s': 2, 'topk': [1, 5],
                     'empty': {}}
+    # by type (the default); untyped lists of dicts stay by index
+    flat = flatten_config(dict(p=[dict(type='X', s=2), dict(type='X', s=3)],
+                               q=[dict(s=1)]))
+    assert flat == {'p[order]': 'X > X', 'p[X].type': 'X', 'p[X].s': 2,
+                    'p[X#2].type': 'X', 'p[X#2].s': 3, 'q.0.s': 1}
+
+
+def test_config_diff_matches_hooks_by_type_and_shortens_urls():
+    url = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
+           'resnet50_8xb32_in1k_20210831-ea4938fc.pth')
+    a = dict(custom_hooks=[dict(type='EMAHook', momentum=1e-4),
+                           dict(type='ChannelsLastHook')],
+             load_from=url)
+    b = dict(custom_hooks=[dict(type='EMAHook', momentum=2e-4),
+                           dict(type='SamplePairingHook', prob=0.5),
+                           dict(type='ChannelsLastHook')],
+             load_from=None)
+    diff = config_diff([a, b], width=40)
+    # by position, custom_hooks.1.type would show ChannelsLastHook against
+    # SamplePairingHook; by type only the real changes show
+    assert diff.index.tolist() == [
+        'custom_hooks[EMAHook].momentum',
+        'custom_hooks[SamplePairingHook].prob',
+        'custom_hooks[SamplePairingHook].type', 'custom_hooks[order]',
+        'load_from']
+    assert diff.loc['custom_hooks[SamplePairingHook].type'].tolist() == [
+        '<absent>', "'SamplePairingHook'"]
+    short = diff.loc['load_from', 0]
+    assert len(short) == 40 and short.startswith("'https://downloa")
+    assert short.endswith("ea4938fc.pth'") and '…' in short
+    full = config_diff([a, b]).loc['load_from', 0]
+    assert full == repr(url)
+    by_index = config_diff([a, b], by_type=False)
+    assert by_index.loc['custom_hooks.1.type'].tolist() == [
+        "'ChannelsLastHook'", "'SamplePairingHook'"]
 
 
 def test_config_diff_pipeline_and_missing_keys(tmp_path):
@@ -238,10 +273,14 @@ def test_config_diff_pipeline_and_missing_keys(tmp_path):
         "num_classes=10))\n")
     runs = [load_run(str(tmp_path / n)) for n in ('parent.py', 'other.py')]
     diff = config_diff([r.config for r in runs])
-    assert diff.index.tolist() == ['model.head.topk', 'pipeline.1.scale',
-                                   'pipeline.2.type']
-    assert diff.loc['pipeline.2.type'].tolist() == ['<absent>',
-                                                    "'PackInputs'"]
+    assert diff.index.tolist() == ['model.head.topk',
+                                   'pipeline[PackInputs].type',
+                                   'pipeline[Resize].scale', 'pipeline[order]']
+    assert diff.loc['pipeline[PackInputs].type'].tolist() == [
+        '<absent>', "'PackInputs'"]
+    assert diff.loc['pipeline[order]'].tolist() == [
+        "'LoadImageFromFile > Resize'",
+        "'LoadImageFromFile > Resize > PackInputs'"]
 
 
 def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
@@ -263,6 +302,22 @@ def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
     assert status == 0
     assert '| model.lr | 0.1 | 0.2 |' in text
     assert '| exp | 5 | 150.00 | 150.00 | 5 | 77.00 |' in text
+    # the report: metrics, curves of both runs, config diff
+    for name in ('report.md', 'report.html'):
+        report = tmp_path / name
+        assert run_tool(monkeypatch, 'analysis/compare_runs.py',
+                        str(resumed_work_dir), str(other), '--report',
+                        str(report)) == 0
+        capsys.readouterr()
+        page = report.read_text(encoding='utf-8')
+        assert 'model.lr' in page and '150.00' in page
+    md = (tmp_path / 'report.md').read_text(encoding='utf-8')
+    assert '![curves](report_curves.png)' in md
+    with Image.open(tmp_path / 'report_curves.png') as im:
+        assert im.width > 800
+    html = (tmp_path / 'report.html').read_text(encoding='utf-8')
+    assert 'src="data:image/png;base64,' in html and '<table' in html
+    assert not (tmp_path / 'report.html_curves.png').exists()
 
 
 # ---------------------------------------------------------- error analysis
@@ -297,12 +352,17 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
     assert len(pairs) == 2
     sheet = tmp_path / 'sheet.png'
     assert result.contact_sheet(str(sheet)) == 3
+    # every score is 0.8 and 70% are right
+    assert result.ece() == pytest.approx(0.1)
     # the tool, with names from the CSV and images from --img-root
     out = tmp_path / 'ea'
     assert run_tool(monkeypatch, 'analysis/error_analysis.py', str(csv),
                     '--img-root', str(folder), '--out-dir', str(out)) == 0
     text = capsys.readouterr().out
     assert 'top-1 accuracy 70.00%' in text and '3 mistakes' in text
+    assert 'expected calibration error 10.00%' in text
+    with Image.open(out / 'reliability.png') as im:
+        assert im.format == 'PNG'
     with Image.open(out / 'confusion_matrix.png') as im:
         assert im.format == 'PNG'
     assert not (out / 'confusion_matrix_bins.png').exists()

@@ -81,6 +81,8 @@ def build_pipeline(steps: List[dict]):
 def render(args) -> None:
     import matplotlib
     matplotlib.use('Agg')
+    from mmext.visualization.fonts import use_cjk_font
+    use_cjk_font()  # Chinese class names
     import matplotlib.pyplot as plt
     import mmcv
     import numpy as np

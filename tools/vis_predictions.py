@@ -98,6 +98,8 @@ def plot_grid(images: Sequence[np.ndarray], preds: Sequence[int],
     """
     import matplotlib
     matplotlib.use('Agg')
+    from mmext.visualization.fonts import use_cjk_font
+    use_cjk_font()  # Chinese class names
     import matplotlib.pyplot as plt
 
     from mmext.fileio import atomic_write

@@ -2,14 +2,20 @@
 
 Configs are resolved with :class:`mmengine.config.Config` (``_base_``
 inheritance, ``mmpretrain::`` bases, ``_delete_``), flattened to dotted keys
-in ``--cfg-options`` syntax (list items by index:
-``train_dataloader.dataset.pipeline.1.scale``), and compared key by key.
+and compared key by key. Lists of typed dicts (``custom_hooks``, pipelines,
+evaluators, schedulers) are matched by ``type``, not by position:
+``custom_hooks[EMAHook].momentum``, ``train_pipeline[RandomFlip].prob``
+(a second entry of the same type is ``[RandomFlip#2]``), plus one
+``<list>[order]`` key with the sequence of types, so adding a hook shows one
+new entry instead of shifting every later index. Other lists of dicts are
+flattened by index in ``--cfg-options`` syntax (``param_scheduler.0.end``).
+Long values (checkpoint URLs) are shortened in the middle for the table.
 """
 import glob
 import json
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import pandas as pd
 
@@ -47,15 +53,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
+def type_name(value: Any) -> str:
+    """The short name of a ``type`` entry (a string or a class)."""
+    name = getattr(value, '__name__', None) or str(value)
+    return name.rsplit('.', 1)[-1]
+
+
+def typed_keys(items: Sequence[Any]) -> Optional[List[str]]:
+    """``['EMAHook', 'RandomFlip', 'RandomFlip#2']`` for a list of typed dicts.
+
+    Args:
+        items: A config list.
+
+    Returns:
+        One key per item, or ``None`` when not every item is a dict with a
+        ``type``.
+    """
+    if not items or not all(isinstance(v, dict) and 'type' in v
+                            for v in items):
+        return None
+    seen: Dict[str, int] = {}
+    keys = []
+    for v in items:
+        name = type_name(v['type'])
+        seen[name] = seen.get(name, 0) + 1
+        keys.append(name if seen[name] == 1 else f'{name}#{seen[name]}')
+    return keys
+
+
+def flatten_config(cfg: Any, prefix: str = '',
+                   by_type: bool = True) -> Dict[str, Any]:
     """Flatten nested dicts and lists of dicts to dotted keys.
 
-    Lists holding dicts (pipelines, evaluators, schedulers) are flattened by
+    Lists of dicts that all have a ``type`` are keyed by type
+    (``custom_hooks[EMAHook].momentum``) with a ``<list>[order]`` entry
+    listing the types in order; other lists holding dicts are flattened by
     index; lists of plain values (``topk=(1, 5)``, ``mean``) stay values.
 
     Args:
         cfg: A config, ``ConfigDict`` or plain dict.
         prefix: Key prefix (used in recursion).
+        by_type: Match typed list entries by type (``False``: by index).
 
     Returns:
         ``{dotted key: value}``.
@@ -64,44 +102,74 @@ def flatten_config(cfg: Any, prefix: str = '') -> Dict[str, Any]:
         cfg = cfg.to_dict()
     cfg = _plain(cfg)
     out: Dict[str, Any] = {}
+    keys = typed_keys(cfg) if by_type and isinstance(cfg, list) else None
     if isinstance(cfg, dict):
-        items = cfg.items()
+        items = [(f'{prefix}.{k}' if prefix else str(k), v)
+                 for k, v in cfg.items()]
+    elif keys is not None:
+        items = [(f'{prefix}[{k}]', v) for k, v in zip(keys, cfg)]
+        out[f'{prefix}[order]'] = ' > '.join(k.split('#')[0] for k in keys)
     elif isinstance(cfg, list) and any(isinstance(v, (dict, list))
                                        for v in cfg):
-        items = ((str(i), v) for i, v in enumerate(cfg))
+        items = [(f'{prefix}.{i}' if prefix else str(i), v)
+                 for i, v in enumerate(cfg)]
     else:
         return {prefix: cfg}
-    empty = True
     for key, value in items:
-        empty = False
-        out.update(flatten_config(value, f'{prefix}.{key}' if prefix else
-                                  str(key)))
-    if empty and prefix:
+        out.update(flatten_config(value, key, by_type))
+    if not items and prefix:
         out[prefix] = cfg
     return out
 
 
+def shorten(text: str, width: int = 48) -> str:
+    """Cut the middle out of a long value, keeping its start and end.
+
+    ``'https://download.openmmlab.com/…/resnet50_8xb32_in1k_20210831.pth'``
+    keeps the host and the file name.
+
+    Args:
+        text: The value as text.
+        width: Longest result (``0``: no limit).
+
+    Returns:
+        ``text``, or its first and last characters around ``'…'``.
+    """
+    if width <= 0 or len(text) <= width:
+        return text
+    tail = (width - 1) * 3 // 5
+    head = width - 1 - tail
+    return f'{text[:head]}…{text[-tail:]}'
+
+
 def config_diff(configs: Sequence[Any],
-                ignore: Sequence[str] = IGNORED_KEYS) -> pd.DataFrame:
+                ignore: Sequence[str] = IGNORED_KEYS, width: int = 0,
+                by_type: bool = True) -> pd.DataFrame:
     """The resolved config keys whose values differ between configs.
 
     Args:
         configs: Configs (``Config``, ``ConfigDict`` or dicts).
         ignore: Top-level keys or dotted prefixes never reported.
+        width: Shorten values longer than this (:func:`shorten`; 0: never).
+        by_type: Match typed list entries by ``type`` (see
+            :func:`flatten_config`).
 
     Returns:
         One row per differing key (sorted), one column per config; a key a
         config lacks shows ``<absent>``.
     """
-    flats = [flatten_config(c) for c in configs]
+    flats = [flatten_config(c, by_type=by_type) for c in configs]
     keys = sorted(set().union(*flats)) if flats else []
     rows = {}
     for key in keys:
-        if any(key == i or key.startswith(i + '.') for i in ignore):
+        if any(key == i or key.startswith((i + '.', i + '[')) for i in ignore):
             continue
         values = [f.get(key, MISSING) for f in flats]
         if any(v != values[0] for v in values[1:]):
-            rows[key] = [repr(v) if v is not MISSING else v for v in values]
+            # a type sequence is only useful whole: allow it twice the width
+            w = 2 * width if key.endswith('[order]') else width
+            rows[key] = [shorten(repr(v) if v is not MISSING else v, w)
+                         for v in values]
     return pd.DataFrame.from_dict(rows, orient='index',
                                   columns=list(range(len(flats))))
 
@@ -272,3 +340,112 @@ def format_table(frame: pd.DataFrame, markdown: bool = False,
     lines = [fmt(header), '  '.join('-' * w for w in widths)]
     lines += [fmt(r) for r in body]
     return '\n'.join(line.rstrip() for line in lines)
+
+
+def compare_text(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
+                 markdown: bool = False, width: int = 48,
+                 by_type: bool = True) -> str:
+    """The metrics table and the config diff of runs, as text or Markdown.
+
+    Args:
+        runs: The runs.
+        metrics: Validation metrics for :func:`runs_table`.
+        markdown: Markdown tables instead of aligned text.
+        width: Shorten longer values (0: full values).
+        by_type: Match typed list entries by ``type``.
+
+    Returns:
+        The text.
+    """
+    parts = []
+    if any(r.curves is not None or r.test for r in runs):
+        parts += ['## Metrics' if markdown else 'Metrics:',
+                  format_table(runs_table(runs, metrics), markdown=markdown),
+                  '']
+    diff = config_diff([r.config for r in runs], width=width, by_type=by_type)
+    diff.columns = [r.name for r in runs]
+    parts.append('## Config keys that differ' if markdown
+                 else 'Config keys that differ:')
+    parts.append(format_table(diff.rename_axis('key'), markdown=markdown,
+                              index=True) if len(diff)
+                 else 'none (the resolved configs are identical)')
+    return '\n'.join(parts)
+
+
+def write_report(runs: Sequence[Run], path: str,
+                 metrics: Optional[Sequence[str]] = None, width: int = 60,
+                 val_key: Optional[str] = None) -> List[str]:
+    """A Markdown or HTML report: metrics, curves side by side, config diff.
+
+    The curves of all runs share each panel (train loss, val metric, LR), so
+    they compare at a glance. ``.md`` writes ``<name>_curves.png`` beside the
+    report; ``.html`` embeds the figure, so the page is one file.
+
+    Args:
+        runs: The runs (work dirs for curves).
+        path: ``report.md`` or ``report.html`` (written atomically).
+        metrics: Validation metrics for the table.
+        width: Shorten longer config values (0: full values).
+        val_key: Metric to plot (default the first of the table's).
+
+    Returns:
+        The written files.
+    """
+    import base64
+    import html as html_lib
+    import os
+
+    from ..fileio import atomic_write
+    from .curves import VAL_DEFAULT, plot_curves
+    html = path.lower().endswith(('.html', '.htm'))
+    if not html and not path.lower().endswith('.md'):
+        raise ConfigError(f'{path}: a report is .md or .html.',
+                          fix='name it report.md or report.html.', path=path)
+    written = []
+    curves = [r.curves for r in runs if r.curves is not None]
+    png = None
+    if curves:
+        key = val_key or (list(metrics)[0] if metrics else VAL_DEFAULT)
+        if html:  # embedded: draw into a temporary file
+            import tempfile
+            fd, png = tempfile.mkstemp(suffix='.png')
+            os.close(fd)
+        else:
+            png = osp.splitext(path)[0] + '_curves.png'
+        plot_curves(curves, png, key)
+    title = 'Run comparison: ' + ', '.join(r.name for r in runs)
+    if not html:
+        text = [f'# {title}', '']
+        if png:
+            text += ['## Curves', '', f'![curves]({osp.basename(png)})', '']
+            written.append(png)
+        text.append(compare_text(runs, metrics, True, width))
+        with atomic_write(path, encoding='utf-8') as f:
+            f.write('\n'.join(text) + '\n')
+        return [path] + written
+    esc = html_lib.escape
+    body = [f'<h1>{esc(title)}</h1>']
+    if png:
+        with open(png, 'rb') as f:
+            data = base64.b64encode(f.read()).decode()
+        os.remove(png)
+        body += ['<h2>Curves</h2>',
+                 f'<img alt="curves" style="max-width:100%" '
+                 f'src="data:image/png;base64,{data}">']
+    if any(r.curves is not None or r.test for r in runs):
+        body += ['<h2>Metrics</h2>',
+                 runs_table(runs, metrics).to_html(index=False, na_rep='-',
+                                                   float_format='%.2f')]
+    diff = config_diff([r.config for r in runs], width=width)
+    diff.columns = [r.name for r in runs]
+    body.append('<h2>Config keys that differ</h2>')
+    body.append(diff.rename_axis('key').to_html() if len(diff) else
+                '<p>none (the resolved configs are identical)</p>')
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            f'<title>{esc(title)}</title><style>body{{font-family:sans-serif;'
+            'margin:2em}table{border-collapse:collapse}td,th{border:1px solid'
+            ' #ccc;padding:2px 8px;text-align:left;font-size:0.9em}'
+            '</style></head><body>' + '\n'.join(body) + '</body></html>\n')
+    with atomic_write(path, encoding='utf-8') as f:
+        f.write(page)
+    return [path]

@@ -185,6 +185,8 @@ def plot_curves(runs: Sequence[Curves], path: str,
     """
     import matplotlib
     matplotlib.use('Agg')
+    from ..visualization.fonts import use_cjk_font
+    use_cjk_font()  # Chinese class names
     import matplotlib.pyplot as plt
 
     from .dataset_report import save_figure

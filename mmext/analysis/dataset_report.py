@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..progress import track
 
 SPLITS = ('train', 'val', 'test')
 SEVERITIES = ('error', 'warning', 'info')
@@ -119,6 +120,8 @@ class DatasetReport:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
 
         counts = self.counts().drop(columns='total')
@@ -148,6 +151,8 @@ class DatasetReport:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
 
         ok = self.images[self.images['readable']]
@@ -366,13 +371,14 @@ def scan_dataset(source: str, tiny: int = 10, min_side: int = 32,
 
     rows = []
     cache: Dict[str, dict] = {}
-    for split, samples in splits.items():
-        for path, label in samples:
-            if path not in cache:
-                cache[path] = inspect_image(path)
-            name = classes[label] if 0 <= label < len(classes) else ''
-            rows.append(dict(split=split, path=path, label=label, **{
-                'class': name}, **cache[path]))
+    todo = [(split, path, label) for split, samples in splits.items()
+            for path, label in samples]
+    for split, path, label in track(todo, 'reading images'):
+        if path not in cache:
+            cache[path] = inspect_image(path)
+        name = classes[label] if 0 <= label < len(classes) else ''
+        rows.append(dict(split=split, path=path, label=label, **{
+            'class': name}, **cache[path]))
     columns = ['split', 'path', 'label', 'class', 'sha1', 'width', 'height',
                'mode', 'readable', 'error', 'truncated']
     images = pd.DataFrame(rows, columns=columns)

@@ -2,14 +2,17 @@
 
 The confusion matrix and per-class precision/recall come from mmpretrain's
 own :class:`ConfusionMatrix` and :class:`SingleLabelMetric`; this module adds
-the bin level, the most confused pairs and a contact sheet of mistakes.
+the bin level, the most confused pairs, calibration (expected calibration
+error and a reliability diagram of the top-1 scores) and a contact sheet of
+the most confident mistakes, optionally with Grad-CAM overlays showing where
+the model looked.
 """
 import codecs
 import io
 import os.path as osp
 import pickle
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -115,6 +118,35 @@ class ErrorAnalysis:
         wrong = self.frame[self.frame['pred_label'] != self.frame['gt_label']]
         return wrong.sort_values('score', ascending=False)
 
+    def ece(self, n_bins: int = 15) -> float:
+        """Expected calibration error of the top-1 scores (a fraction).
+
+        Args:
+            n_bins: Equal-width confidence bins.
+
+        Returns:
+            ``sum |bin| / N * |accuracy - mean score|`` over the bins.
+        """
+        from ..evaluation.calibration import expected_calibration_error
+        ok = self.frame['pred_label'] == self.frame['gt_label']
+        return expected_calibration_error(self.frame['score'], ok, n_bins)
+
+    def plot_reliability(self, path: str, n_bins: int = 15) -> float:
+        """Save the reliability diagram of the top-1 scores as a PNG.
+
+        Args:
+            path: The PNG to write.
+            n_bins: Confidence bins.
+
+        Returns:
+            The ECE.
+        """
+        from ..evaluation.calibration import plot_reliability
+        ok = self.frame['pred_label'] == self.frame['gt_label']
+        return plot_reliability(
+            path, self.frame['score'], ok, n_bins,
+            title=f'Reliability of the top-1 score ({len(ok)} images)')
+
     def plot_confusion(self, path: str, level: str = 'class') -> None:
         """Save the confusion matrix with names and counts as a PNG.
 
@@ -124,6 +156,8 @@ class ErrorAnalysis:
         """
         import matplotlib
         matplotlib.use('Agg')
+        from ..visualization.fonts import use_cjk_font
+        use_cjk_font()  # Chinese class names
         import matplotlib.pyplot as plt
         import torch
         from mmpretrain.evaluation import ConfusionMatrix
@@ -144,42 +178,54 @@ class ErrorAnalysis:
         plt.close(fig)
 
     def contact_sheet(self, path: str, max_images: int = 40, cols: int = 8,
-                      thumb: int = 128) -> int:
+                      thumb: int = 128,
+                      cam: Optional[Callable[[str, int], np.ndarray]] = None
+                      ) -> int:
         """Save a grid of misclassified images captioned true -> predicted.
 
         Args:
             path: The PNG (or JPEG) to write.
             max_images: At most this many mistakes (most confident first).
-            cols: Images per row.
+            cols: Cells per row.
             thumb: Thumbnail side in pixels.
+            cam: Optional ``cam(img_path, class) -> RGB overlay`` (e.g. a
+                :class:`mmext.visualization.cam.CAMVisualizer`'s overlay of
+                the predicted class); each cell then shows the image and,
+                beside it, where the model looked to call it that class.
 
         Returns:
             The number of images on the sheet.
         """
-        from PIL import Image, ImageDraw, ImageFont, ImageOps
+        from PIL import Image, ImageDraw, ImageOps
 
         from ..fileio import atomic_write
+        from ..visualization.fonts import pil_font
         wrong = self.mistakes()
         wrong = wrong[wrong['img_path'] != ''].head(max_images)
         n = len(wrong)
         cols = max(1, min(cols, n))
         rows = max(1, -(-n // cols))
-        caption = 30
-        sheet = Image.new('RGB', (cols * thumb, rows * (thumb + caption)),
+        caption = 32
+        cell = thumb * (2 if cam is not None else 1)
+        sheet = Image.new('RGB', (cols * cell, rows * (thumb + caption)),
                           'white')
         draw = ImageDraw.Draw(sheet)
-        try:
-            font = ImageFont.load_default(size=11)
-        except TypeError:  # Pillow < 10.1: fixed-size bitmap font
-            font = ImageFont.load_default()
+        font = pil_font(11)
+
+        def paste(im, x, y):
+            im = ImageOps.contain(im.convert('RGB'), (thumb - 4, thumb - 4))
+            sheet.paste(im, (x + (thumb - im.width) // 2,
+                             y + (thumb - im.height) // 2))
+
         for k, row in enumerate(wrong.itertuples(index=False)):
-            x, y = (k % cols) * thumb, (k // cols) * (thumb + caption)
+            x, y = (k % cols) * cell, (k // cols) * (thumb + caption)
             try:
                 with Image.open(row.img_path) as im:
-                    im = ImageOps.contain(im.convert('RGB'),
-                                          (thumb - 4, thumb - 4))
-                    sheet.paste(im, (x + (thumb - im.width) // 2,
-                                     y + (thumb - im.height) // 2))
+                    paste(im, x, y)
+                if cam is not None:
+                    paste(Image.fromarray(cam(row.img_path,
+                                              int(row.pred_label))),
+                          x + thumb, y)
             except OSError:
                 draw.text((x + 4, y + thumb // 2), 'unreadable', fill='red',
                           font=font)
@@ -187,7 +233,7 @@ class ErrorAnalysis:
             pred = self.classes[row.pred_label]
             draw.text((x + 3, y + thumb), f'true: {true}', fill='black',
                       font=font)
-            draw.text((x + 3, y + thumb + 13),
+            draw.text((x + 3, y + thumb + 14),
                       f'pred: {pred} {row.score:.2f}', fill='red', font=font)
         if n == 0:
             draw.text((4, 4), 'no misclassified images', fill='black',
@@ -204,7 +250,8 @@ class ErrorAnalysis:
         """Accuracy, per-class table and most confused pairs as text."""
         from .compare import format_table
         parts = [f'{len(self.frame)} images, top-1 accuracy '
-                 f'{self.accuracy:.2f}%', '',
+                 f'{self.accuracy:.2f}%, expected calibration error '
+                 f'{self.ece() * 100:.2f}% (15 bins)', '',
                  format_table(self.per_class(), index=True)]
         if self.bins is not None:
             parts += ['', format_table(self.per_class('bin'), index=True)]

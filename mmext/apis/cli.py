@@ -419,6 +419,8 @@ def run_test(args: argparse.Namespace) -> dict:
         cfg.test_evaluator = metrics
     runner = build_runner(cfg)
     check_checkpoint_matches(runner.model, args.checkpoint, cfg)
+    from ..evaluation.calibration import attach_temperature
+    attach_temperature(runner.model, args.checkpoint, log=True)  # calibrate.py
     if args.out and not csv_out and args.out_item in ('pred', None):
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))

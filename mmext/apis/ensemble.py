@@ -14,6 +14,7 @@ Rows are matched by ``file_name``; all sources must hold the same files and
 the same class names. The output has the layout of ``tools/test.py``'s CSV
 (:func:`mmext.evaluation.submission.predictions_frame`).
 """
+import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -231,8 +232,12 @@ def predictor_frame(config: str, checkpoint: str, images, device=None,
         A table in ``tools/test.py``'s layout with every class ranked.
     """
     from .inference import Predictor
+    from ..progress import predict_files
+    from .inference import list_images
     predictor = Predictor(config, checkpoint, device)
-    res = predictor(images, topk=1, batch_size=batch_size)
+    files = list_images(images) if isinstance(images, str) else list(images)
+    res = predict_files(predictor, files, 1, batch_size,
+                        f'predict with {osp.basename(checkpoint)}')
     scores = np.stack([r['scores_all'] for r in res])
     classes = list(predictor.classes or [str(i)
                                          for i in range(scores.shape[1])])

@@ -77,6 +77,9 @@ class Predictor:
                for h in cfg.get('custom_hooks') or []):
             from ..engine.hooks.channels_last import apply_channels_last
             apply_channels_last(self.inferencer.model)  # as tools/test.py
+        from ..evaluation.calibration import attach_temperature
+        self.temperature = attach_temperature(self.inferencer.model,
+                                              checkpoint)  # None: uncalibrated
         meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
         self.classes = self.inferencer.classes or meta.get('classes')
         self.bins = meta.get('bins')

@@ -21,6 +21,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.hooks import Hook
 
 from ..errors import ConfigError
+from ..progress import announce
 
 KFOLD_TYPE = 'KFoldDataset'  # mmpretrain's
 # wrappers that hold one data set in ``dataset`` and may sit around the base
@@ -250,6 +251,8 @@ def run_kfold(cfg: Config, work_root: str, num_splits: int,
                 f'seed{seed}', f'fold_{fold}')
             name = f'fold{fold}' + ('' if seed is None else f'_seed{seed}')
             work_dir = osp.join(work_root, sub)
+            announce(f'k-fold: run {len(results) + 1}/'
+                     f'{len(seeds) * len(folds)} ({name}) in {work_dir}')
             metrics = train_fold(fold_cfg, work_dir, name)
             results.append(dict(name=name, fold=fold, seed=seed,
                                 work_dir=work_dir, metrics=metrics))

@@ -205,8 +205,9 @@ def pseudo_label(config: str, checkpoint: str, unlabeled_dir: str,
             for ann in exclude_files:
                 exclude += read_ann_paths(ann, exclude_root)
     predictor = Predictor(config, checkpoint, device)
-    results = predictor(list_images(unlabeled_dir), topk=1,
-                        batch_size=batch_size)
+    from ..progress import predict_files
+    results = predict_files(predictor, list_images(unlabeled_dir), 1,
+                            batch_size, 'pseudo-labelling')
     picked = select_pseudo_labels(results, thr, exclude, root=unlabeled_dir)
     write_pseudo_labels(picked['lines'], out)
     classes = list(predictor.classes or [])

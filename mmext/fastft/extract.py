@@ -15,6 +15,7 @@ from mmpretrain.registry import DATASETS, MODELS
 
 from ..errors import ConfigError, DataError
 from ..fileio import file_hash
+from ..progress import track
 from .cache import (_plain, check_model, check_source,
                     load_cache, model_config_hash, save_cache, weights_hash)
 from .dataset import pipeline_identity, source_data_hash
@@ -109,7 +110,7 @@ def extract_split(model: torch.nn.Module, dataset, copies: int = 1,
         loader = torch.utils.data.DataLoader(
             dataset, batch_size=batch_size, shuffle=False,
             num_workers=num_workers, collate_fn=pseudo_collate)
-        for batch in loader:
+        for batch in track(loader, f'features, pass {k + 1}/{copies}'):
             data = model.data_preprocessor(batch, False)
             x = model.extract_feat(data['inputs'])
             x = x[-1] if isinstance(x, (tuple, list)) else x

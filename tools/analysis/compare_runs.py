@@ -1,5 +1,7 @@
 # Ablation table (final/best val metrics, test metrics) and the resolved
-# config keys that differ, for several work dirs or config files.
+# config keys that differ, for several work dirs or config files; list
+# entries such as custom_hooks are matched by type, long values shortened;
+# --report report.md|html adds the training curves side by side.
 # Logic lives in mmext.analysis.compare.
 import argparse
 import os.path as osp
@@ -10,7 +12,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmext.errors import friendly_main  # noqa: E402
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Compare runs: metrics table and config diff')
     parser.add_argument('runs', nargs='+', help='work dirs or config files')
@@ -19,34 +21,36 @@ def parse_args():
                         'bin/accuracy where logged)')
     parser.add_argument('--markdown', action='store_true',
                         help='print Markdown tables')
+    parser.add_argument('--width', type=int, default=48,
+                        help='shorten longer values in the middle (0: full)')
+    parser.add_argument('--by-index', action='store_true',
+                        help='match list entries by position, not by type')
     parser.add_argument('--out', help='also write the output to this file')
-    return parser.parse_args()
+    parser.add_argument('--report', help='write report.md (with '
+                        'report_curves.png) or a self-contained report.html: '
+                        'metrics, curves of the runs side by side, config '
+                        'diff')
+    return parser.parse_args(argv)
 
 
 @friendly_main
-def main():
-    from mmext.analysis.compare import (config_diff, format_table, load_run,
-                                        runs_table)
-    from mmext.fileio import atomic_write
-    args = parse_args()
+def main(argv=None):
+    from mmext.analysis.compare import compare_text, load_run, write_report
+    from mmext.fileio import atomic_write, check_writable
+    args = parse_args(argv)
+    for path in (args.out, args.report):
+        if path:
+            check_writable(path)
     runs = [load_run(p) for p in args.runs]
-    parts = []
-    if any(r.curves is not None or r.test for r in runs):
-        parts += ['## Metrics' if args.markdown else 'Metrics:',
-                  format_table(runs_table(runs, args.metrics),
-                               markdown=args.markdown), '']
-    diff = config_diff([r.config for r in runs])
-    diff.columns = [r.name for r in runs]
-    parts.append('## Config keys that differ' if args.markdown
-                 else 'Config keys that differ:')
-    parts.append(format_table(diff.rename_axis('key'), markdown=args.markdown,
-                              index=True) if len(diff)
-                 else 'none (the resolved configs are identical)')
-    text = '\n'.join(parts)
+    text = compare_text(runs, args.metrics, args.markdown, args.width,
+                        not args.by_index)
     print(text)
     if args.out:
         with atomic_write(args.out, encoding='utf-8') as f:
             f.write(text + '\n')
+    if args.report:
+        files = write_report(runs, args.report, args.metrics, args.width)
+        print(f'\nwrote {", ".join(files)}')
 
 
 if __name__ == '__main__':

@@ -1,6 +1,8 @@
 # Error analysis of a test run: confusion matrix (classes, and bins when the
-# data set has them), per-class precision/recall, most confused pairs and a
-# contact sheet of misclassified images, from tools/test.py --out preds.csv.
+# data set has them), per-class precision/recall, most confused pairs,
+# calibration (ECE, reliability diagram) and a contact sheet of the most
+# confident mistakes, from tools/test.py --out preds.csv. With --checkpoint
+# (and the config) each mistake gets a Grad-CAM overlay of the predicted class.
 # Logic lives in mmext.analysis.error_analysis.
 import argparse
 import os
@@ -11,7 +13,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
 
-from mmext.errors import friendly_main  # noqa: E402
+from mmext.errors import ConfigError, friendly_main  # noqa: E402
 
 
 def parse_args():
@@ -27,11 +29,22 @@ def parse_args():
                         help='which data set of the config was tested')
     parser.add_argument('--out-dir', default='error_analysis',
                         help='write confusion_matrix.png, '
-                        'confusion_matrix_bins.png, mistakes.png, report.txt')
+                        'confusion_matrix_bins.png, reliability.png, '
+                        'mistakes.png, report.txt')
     parser.add_argument('--top', type=int, default=10,
                         help='most confused pairs to list')
     parser.add_argument('--max-images', type=int, default=40,
                         help='mistakes on the contact sheet')
+    parser.add_argument('--checkpoint', help='the tested checkpoint: adds a '
+                        'Grad-CAM overlay of the predicted class to every '
+                        'mistake on the contact sheet (needs the config and '
+                        'grad-cam)')
+    parser.add_argument('--cam-method', default='gradcam',
+                        help='gradcam, gradcam++, xgradcam, eigencam, ...')
+    parser.add_argument('--bins', type=int, default=15,
+                        help='confidence bins of the ECE and the '
+                        'reliability diagram')
+    parser.add_argument('--device', default='cpu', help='for --checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. '
                         'test_dataloader.dataset.data_root=data/x')
@@ -62,8 +75,22 @@ def main():
     if result.bins is not None:
         out.append(osp.join(args.out_dir, 'confusion_matrix_bins.png'))
         result.plot_confusion(out[-1], level='bin')
+    out.append(osp.join(args.out_dir, 'reliability.png'))
+    ece = result.plot_reliability(out[-1], args.bins)
+    cam = None
+    if args.checkpoint:
+        if not args.config:
+            raise ConfigError('--checkpoint needs the config too.',
+                              fix='pass PREDS CONFIG --checkpoint CKPT.')
+        from mmext.apis.inference import Predictor
+        from mmext.visualization.cam import CAMVisualizer
+        vis = CAMVisualizer(Predictor(args.config, args.checkpoint,
+                                      args.device, args.cfg_options),
+                            args.cam_method)
+        cam = lambda path, label: vis(path, label)['overlay']  # noqa: E731
     out.append(osp.join(args.out_dir, 'mistakes.png'))
-    n = result.contact_sheet(out[-1], max_images=args.max_images)
+    n = result.contact_sheet(out[-1], max_images=args.max_images,
+                             cols=4 if cam else 8, cam=cam)
     missing = (result.frame['img_path'] == '').sum()
     if missing:
         print(f'\n{missing} image files were not found (pass the tested '
@@ -71,7 +98,11 @@ def main():
     out.append(osp.join(args.out_dir, 'report.txt'))
     with atomic_write(out[-1], encoding='utf-8') as f:
         f.write(text + '\n')
-    print(f'\n{n} mistakes on the contact sheet; wrote ' + ', '.join(out))
+    print(f'\nexpected calibration error {ece * 100:.2f}% ({args.bins} bins; '
+          'tools/analysis/calibrate.py fits a temperature that lowers it)')
+    print(f'{n} mistakes on the contact sheet'
+          + (f' with {args.cam_method} overlays' if cam else '')
+          + '; wrote ' + ', '.join(out))
 
 
 if __name__ == '__main__':
