@@ -60,14 +60,18 @@ MEASURE = ('import resource, subprocess, sys; '
 
 
 def make_folder(folder: str, count: int, size: int = 16) -> None:
-    """``count`` PNG images ``img_1.png`` .. in ``folder`` (kept between runs)."""
+    """``count`` PNG images ``img_1.png`` .. in ``folder``.
+
+    They are kept between runs.
+    """
     import cv2
     os.makedirs(folder, exist_ok=True)
     have = len(os.listdir(folder))
     rng = np.random.default_rng(0)
     for i in range(have, count):
-        cv2.imwrite(osp.join(folder, f'img_{i + 1}.png'),
-                    rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
+        cv2.imwrite(
+            osp.join(folder, f'img_{i + 1}.png'),
+            rng.integers(0, 255, (size, size, 3), dtype=np.uint8))
 
 
 def save_checkpoint(cfg_file: str, path: str) -> None:
@@ -81,21 +85,27 @@ def save_checkpoint(cfg_file: str, path: str) -> None:
     cfg = Config.fromfile(cfg_file)
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    model = MODELS.build(dict(cfg.model,
-                              data_preprocessor=cfg.data_preprocessor))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
     model.init_weights()
-    save({'state_dict': model.state_dict(),
-          'meta': {'dataset_meta': {'classes': ('glass', 'paper', 'trash')}}},
-         path)
+    save(
+        {
+            'state_dict': model.state_dict(),
+            'meta': {
+                'dataset_meta': {
+                    'classes': ('glass', 'paper', 'trash')
+                }
+            }
+        }, path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--counts', type=int, nargs='+',
-                        default=[2000, 20000])
+    parser.add_argument('--counts', type=int, nargs='+', default=[2000, 20000])
     parser.add_argument('--workers', type=int, default=2)
-    parser.add_argument('--work', default=osp.join(tempfile.gettempdir(),
-                                                   'mmgarbage_bench_memory'))
+    parser.add_argument(
+        '--work',
+        default=osp.join(tempfile.gettempdir(), 'mmgarbage_bench_memory'))
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     cfg_file = osp.join(args.work, 'tiny_resnet.py')
@@ -110,11 +120,16 @@ def main() -> None:
         make_folder(folder, count)
         out = osp.join(args.work, f'preds_{count}.csv')
         start = time.time()
-        proc = subprocess.run(
-            [sys.executable, '-c', MEASURE, sys.executable,
-             osp.join(REPO, 'tools', 'test.py'), cfg_file, ckpt, '--out', out,
-             '--test-dir', folder, '--work-dir', osp.join(args.work, 'w')],
-            cwd=REPO, env=env, capture_output=True, text=True)
+        proc = subprocess.run([
+            sys.executable, '-c', MEASURE, sys.executable,
+            osp.join(REPO, 'tools', 'test.py'), cfg_file, ckpt, '--out', out,
+            '--test-dir', folder, '--work-dir',
+            osp.join(args.work, 'w')
+        ],
+                              cwd=REPO,
+                              env=env,
+                              capture_output=True,
+                              text=True)
         seconds = time.time() - start
         rss_kib, rc = proc.stdout.strip().splitlines()[-1].split()
         if rc != '0':

@@ -44,8 +44,12 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 custom_hooks = _base_.custom_hooks + [
     dict(type='ChannelsLastHook'),  # 1.4x faster on a CPU
-    dict(type='UnfreezeHook', unfreeze_epoch=1, frozen_stages=4, lr_mult=0.5,
-         norm_eval=False),
+    dict(
+        type='UnfreezeHook',
+        unfreeze_epoch=1,
+        frozen_stages=4,
+        lr_mult=0.5,
+        norm_eval=False),
     # ~100-iteration averaging window (56 iterations per epoch)
     dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
 ]

@@ -43,9 +43,10 @@ def _safe_globals() -> list:
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
     allowed += [_reconstruct, scalar]
-    allowed += [type(np.dtype(t)) for t in (
-        'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64',
-        'uint8', 'bool')]
+    allowed += [
+        type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int8',
+                                    'int16', 'int32', 'int64', 'uint8', 'bool')
+    ]
     # HistoryBuffer pickles its bound statistics methods as getattr(buf, name);
     # a getattr that reaches nothing else stands in for the builtin.
     allowed.append((_history_getattr, 'builtins.getattr'))
@@ -53,7 +54,7 @@ def _safe_globals() -> list:
 
 
 def _history_getattr(obj: Any, name: str) -> Any:
-    """``getattr`` restricted to a HistoryBuffer's public statistics methods."""
+    """``getattr`` restricted to HistoryBuffer's public statistics methods."""
     from mmengine.logging.history_buffer import HistoryBuffer
     allowed = {'min', 'max', 'mean', 'current'}
     allowed |= set(HistoryBuffer._statistics_methods)
@@ -70,13 +71,15 @@ def _refusal(exc: BaseException, filename: str) -> CheckpointError:
     """Turn torch's unpickling/reading errors into one clear paragraph."""
     text = str(exc)
     if isinstance(exc, pickle.UnpicklingError):
-        names = re.findall(r'(?:Unsupported global|GLOBAL) ?:? ?(?:GLOBAL )?'
-                           r'([\w.]+)', text)
+        names = re.findall(
+            r'(?:Unsupported global|GLOBAL) ?:? ?(?:GLOBAL )?'
+            r'([\w.]+)', text)
         if 'global' not in text.lower():
             return CheckpointError(
                 f'Cannot read checkpoint {filename}: it is not a PyTorch '
                 f'checkpoint or is damaged ({" ".join(text.split())[-120:]}).',
-                fix='re-download or re-train it.', path=filename)
+                fix='re-download or re-train it.',
+                path=filename)
         return CheckpointError(
             f'Refused to load {filename}: it contains Python objects that are '
             f'not plain tensors or mmengine training state '
@@ -98,7 +101,7 @@ def _refusal(exc: BaseException, filename: str) -> CheckpointError:
 def safe_torch_load(filename: Union[str, IO[bytes]],
                     map_location: Optional[Any] = None,
                     name: Optional[str] = None):
-    """Load a checkpoint with ``weights_only=True`` and mmengine's data classes.
+    """Load a checkpoint with ``weights_only=True``, allowing mmengine classes.
 
     Args:
         filename: A local checkpoint file, or an open binary file object
@@ -119,16 +122,15 @@ def safe_torch_load(filename: Union[str, IO[bytes]],
         if not osp.isfile(filename):
             raise CheckpointError(
                 f'Checkpoint {filename} does not exist.',
-                fix='check the path (relative paths are taken from the current '
-                'folder), or train first so that the file is written.',
+                fix='check the path (relative paths are taken from the '
+                'current folder), or train first so that the file is written.',
                 path=filename)
     name = name or '<checkpoint bytes>'
     try:
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError,
-            ValueError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
         raise _refusal(exc, name) from None
 
 
@@ -234,7 +236,9 @@ def load_from_ceph(filename: str, map_location=None, backend='petrel'):
     from mmengine.fileio import get_file_backend
     try:
         data = get_file_backend(
-            filename, backend_args={'backend': backend}).get(filename)
+            filename, backend_args={
+                'backend': backend
+            }).get(filename)
     except ImportError as exc:
         raise CheckpointError(
             f'Cannot read {filename}: {exc}.',
@@ -253,7 +257,8 @@ def load_from_pavi(filename: str, map_location=None):
         raise CheckpointError(
             f'Cannot read {filename}: the pavi client is not installed.',
             fix='pip install pavi, or download the checkpoint and pass the '
-            'local file instead.', path=filename) from None
+            'local file instead.',
+            path=filename) from None
     model = modelcloud.get(filename[len('pavi://'):])
     with tempfile.TemporaryDirectory() as tmp_dir:
         downloaded = osp.join(tmp_dir, osp.basename(model.name))
@@ -280,8 +285,8 @@ def register_loaders() -> None:
     :func:`unsafe_schemes`.
     """
     for prefixes, loader in SAFE_LOADERS.items():
-        CheckpointLoader.register_scheme(prefixes=prefixes, loader=loader,
-                                         force=True)
+        CheckpointLoader.register_scheme(
+            prefixes=prefixes, loader=loader, force=True)
 
 
 def unsafe_schemes() -> List[str]:
@@ -295,7 +300,8 @@ def unsafe_schemes() -> List[str]:
                   if fn not in ours)
 
 
-def check_checkpoint_matches(model: torch.nn.Module, filename: str,
+def check_checkpoint_matches(model: torch.nn.Module,
+                             filename: str,
                              cfg=None) -> None:
     """Refuse a checkpoint of another architecture or class count.
 
@@ -309,21 +315,28 @@ def check_checkpoint_matches(model: torch.nn.Module, filename: str,
     """
     if hasattr(model, 'module'):
         model = model.module
-    ckpt = CheckpointLoader.load_checkpoint(filename, map_location='cpu',
-                                           logger='silent')
+    ckpt = CheckpointLoader.load_checkpoint(
+        filename, map_location='cpu', logger='silent')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {
+        k[7:] if k.startswith('module.') else k: v
+        for k, v in state.items()
+    }
     expected = {k: v.shape for k, v in model.state_dict().items()}
     missing = sorted(set(expected) - set(state))
-    mismatch = sorted(k for k in expected if k in state
-                      and tuple(state[k].shape) != tuple(expected[k]))
+    mismatch = sorted(
+        k for k in expected
+        if k in state and tuple(state[k].shape) != tuple(expected[k]))
     if not missing and not mismatch:
         return
-    lines = [f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-             f'{tuple(expected[k])}' for k in mismatch[:4]]
+    lines = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(expected[k])}' for k in mismatch[:4]
+    ]
     hint = 'use the config the checkpoint was trained with'
-    head = [k for k in mismatch if k.startswith('head.') and k.endswith('weight')]
+    head = [
+        k for k in mismatch if k.startswith('head.') and k.endswith('weight')
+    ]
     if head and len(state[head[0]].shape) >= 1:
         n = state[head[0]].shape[0]
         hint += (f'; the checkpoint predicts {n} classes, so for another '
@@ -336,4 +349,5 @@ def check_checkpoint_matches(model: torch.nn.Module, filename: str,
         f'Checkpoint {filename} does not fit the model of the config: '
         f'{len(missing)} weights missing (e.g. {missing[:3]}), '
         f'{len(mismatch)} of another shape ({"; ".join(lines)}).',
-        fix=hint + '.', path=filename)
+        fix=hint + '.',
+        path=filename)

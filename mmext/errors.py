@@ -14,7 +14,9 @@ class GarbageError(Exception):
         path: The file or folder at fault, if any.
     """
 
-    def __init__(self, message: str, fix: Optional[str] = None,
+    def __init__(self,
+                 message: str,
+                 fix: Optional[str] = None,
                  path: Optional[str] = None):
         self.message = message
         self.fix = fix
@@ -89,9 +91,10 @@ def friendly_main(main: Callable) -> Callable:
                 chain = chain.__cause__ or chain.__context__
             if not known:
                 raise
-            print(f'\nerror: {_one_paragraph(exc)}\n'
-                  '(set MMEXT_DEBUG=1 for the full traceback)',
-                  file=sys.stderr)
+            print(
+                f'\nerror: {_one_paragraph(exc)}\n'
+                '(set MMEXT_DEBUG=1 for the full traceback)',
+                file=sys.stderr)
             sys.exit(2)
 
     return wrapper

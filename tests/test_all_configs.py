@@ -1,4 +1,6 @@
-"""Every shipped config trains a couple of iterations and tests: none is broken.
+"""Every shipped config trains a couple of iterations and tests.
+
+None is broken.
 
 Each config under ``configs/`` (found by glob, so renamed or new configs are
 covered) is run as a user runs it, through ``tools/train.py`` and
@@ -20,16 +22,14 @@ TTA configs) and the rows and class names are checked. Marked
 ``all_configs`` (about 10 s per config): ``-m "not all_configs"`` skips it.
 """
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from conftest import REPO, make_image
 
 from mmext.apis.config import load_config
-
-from conftest import REPO, make_image
 
 CONFIGS = sorted(
     str(Path(p).relative_to(REPO / 'configs'))
@@ -57,8 +57,8 @@ def class_names(cfg) -> list:
         'num_classes')
     bins = None
     for split in ('train', 'val', 'test'):
-        for leaf in leaves((cfg.get(f'{split}_dataloader') or {}).get(
-                'dataset') or {}):
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+        for leaf in leaves(dataset or {}):
             bins = bins or leaf.get('class_bins')
     if isinstance(bins, dict) and len(bins) == n:
         return sorted(bins)
@@ -73,17 +73,20 @@ def make_data(root: Path, names: list) -> None:
     lines = []
     for i, _ in enumerate(names):
         for split in ('train', 'val'):
-            make_image(root / 'images' / str(i) / f'{split}.jpg',
-                       (40 * (i % 6), 255 - 9 * (i % 25), 60),
-                       size=(28, 24), seed=i)
+            make_image(
+                root / 'images' / str(i) / f'{split}.jpg',
+                (40 * (i % 6), 255 - 9 * (i % 25), 60),
+                size=(28, 24),
+                seed=i)
             lines.append((split, f'{i}/{split}.jpg {i}'))
     (root / 'meta').mkdir()
     for split in ('train', 'val'):
-        (root / 'meta' / f'{split}.txt').write_text(
-            '\n'.join(ln for s, ln in lines if s == split) + '\n')
+        (root / 'meta' / f'{split}.txt').write_text('\n'.join(
+            ln for s, ln in lines if s == split) + '\n')
     for i in range(N_IMAGES):
-        make_image(root / 'test_data' / f'img_{i + 1}.jpg', (200, 40 * i, 30),
-                   seed=100 + i)
+        make_image(
+            root / 'test_data' / f'img_{i + 1}.jpg', (200, 40 * i, 30),
+            seed=100 + i)
 
 
 def point_at(cfg, data: Path, names: list, cache_dir: Path) -> None:
@@ -100,8 +103,10 @@ def point_at(cfg, data: Path, names: list, cache_dir: Path) -> None:
             elif kind == 'GarbageDataset':
                 unlabeled = ds.get('layout') == 'unlabeled'
                 ds.update(
-                    data_root=str(data), classes=list(names),
-                    class_bins=None, allow_empty_classes=True,
+                    data_root=str(data),
+                    classes=list(names),
+                    class_bins=None,
+                    allow_empty_classes=True,
                     ann_file='' if unlabeled else
                     f'meta/{"train" if split == "train" else "val"}.txt',
                     data_prefix='test_data' if unlabeled else 'images',
@@ -133,8 +138,8 @@ def save_model_checkpoint(cfg, path: Path) -> None:
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
-    model = MODELS.build(dict(cfg.model, data_preprocessor=cfg.get(
-        'data_preprocessor')))
+    model = MODELS.build(
+        dict(cfg.model, data_preprocessor=cfg.get('data_preprocessor')))
     model.init_weights()
     save_checkpoint({'state_dict': model.state_dict()}, str(path))
 
@@ -177,10 +182,10 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
         cfg.load_from = str(tmp_path / 'start.pth')
     cfg_file = tmp_path / 'cfg.py'
     cfg.dump(str(cfg_file))
-    if any(str(ds.get('type', '')).endswith('FeatureCacheDataset')
-           for s in ('train', 'val', 'test')
-           for ds in leaves((cfg.get(f'{s}_dataloader') or {}).get(
-               'dataset') or {})):
+    if any(
+            str(ds.get('type', '')).endswith('FeatureCacheDataset')
+            for s in ('train', 'val', 'test') for ds in leaves((
+                cfg.get(f'{s}_dataloader') or {}).get('dataset') or {})):
         # the documented workflow: tools/extract_features.py first, with the
         # weights training will start from
         from mmext.fastft.extract import extract_caches
@@ -191,15 +196,20 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
         cfg.dump(str(cfg_file))
     monkeypatch.setenv('OMP_NUM_THREADS', '2')
     work = tmp_path / 'work'
-    run_train(train_parser().parse_args([str(cfg_file), '--work-dir',
-                                         str(work)]))
+    run_train(train_parser().parse_args(
+        [str(cfg_file), '--work-dir', str(work)]))
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
-    assert json.loads((next(work.glob('*/vis_data/scalars.json'))
-                       .read_text().splitlines()[0]))['step'] == 1
+    assert json.loads(
+        (next(work.glob('*/vis_data/scalars.json')).read_text().splitlines()[0]
+         ))['step'] == 1
     out = tmp_path / 'preds.csv'
-    args = [str(cfg_file), str(ckpt), '--out', str(out), '--work-dir',
-            str(tmp_path / 'test')]
+    args = [
+        str(cfg_file),
+        str(ckpt), '--out',
+        str(out), '--work-dir',
+        str(tmp_path / 'test')
+    ]
     if 'tta' in name:
         args.append('--tta')
     run_test(test_parser().parse_args(args))

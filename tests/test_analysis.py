@@ -48,8 +48,9 @@ def planted_set(tmp_path):
             if split == 'train' and cls == 'peel':
                 continue  # the planted empty class
             for i in range(n):
-                save_image(folder / f'{cls}{i}.png', seed=100 * c + i + (
-                    0 if split == 'train' else 50))
+                save_image(
+                    folder / f'{cls}{i}.png',
+                    seed=100 * c + i + (0 if split == 'train' else 50))
     # duplicate: a training image copied into val under another name
     shutil.copy(root / 'train/bottle/bottle0.png', root / 'val/can/copy.png')
     (root / 'train/can/broken.jpg').write_bytes(b'this is not a jpeg')
@@ -71,7 +72,8 @@ def test_dataset_report_finds_planted_problems(planted_set):
                for p in errors)
     unreadable = [p for p in errors if 'cannot be read' in p.message]
     assert len(unreadable) == 1 and unreadable[0].files == [
-        'train/can/broken.jpg']
+        'train/can/broken.jpg'
+    ]
     across = [p for p in report.problems if 'more than one split' in p.message]
     assert len(across) == 1
     assert across[0].files == ['train/bottle/bottle0.png = val/can/copy.png']
@@ -88,8 +90,9 @@ def test_dataset_report_clean_set_has_no_problem(tmp_path):
         for c, cls in enumerate(('a', 'b')):
             (tmp_path / split / cls).mkdir(parents=True)
             for i in range(10):
-                save_image(tmp_path / split / cls / f'{i}.png',
-                           seed=1000 * c + i + (500 if split == 'val' else 0))
+                save_image(
+                    tmp_path / split / cls / f'{i}.png',
+                    seed=1000 * c + i + (500 if split == 'val' else 0))
     report = scan_dataset(str(tmp_path))
     assert report.problems == []
     assert not report.has_errors
@@ -103,8 +106,9 @@ def test_dataset_report_list_layout_empty_class(tmp_path):
     for i in range(3):
         save_image(tmp_path / f'images/a/{i}.png', seed=i)
     (tmp_path / 'meta/classes.txt').write_text('a\nb\n')
-    (tmp_path / 'meta/train.txt').write_text(
-        ''.join(f'a/{i}.png 0\n' for i in range(3)) + 'a/missing.png 0\n')
+    (tmp_path / 'meta/train.txt').write_text(''.join(f'a/{i}.png 0\n'
+                                                     for i in range(3)) +
+                                             'a/missing.png 0\n')
     report = scan_dataset(str(tmp_path))
     messages = ' '.join(p.message for p in report.problems
                         if p.severity == 'error')
@@ -139,8 +143,14 @@ def epoch_records(epochs, loss_offset: float, ipe: int = 10):
     for e in epochs:
         for it in (5, 10):
             step = (e - 1) * ipe + it
-            recs.append(dict(lr=0.0, base_lr=0.1 / e, loss=loss_offset + 1 / e,
-                             epoch=e, iter=step, step=step))
+            recs.append(
+                dict(
+                    lr=0.0,
+                    base_lr=0.1 / e,
+                    loss=loss_offset + 1 / e,
+                    epoch=e,
+                    iter=step,
+                    step=step))
         recs.append({'accuracy/top1': loss_offset + 10 * e, 'step': e})
     return recs
 
@@ -156,17 +166,19 @@ def resumed_work_dir(tmp_path):
     with open(wd / '20260101_120000/vis_data/scalars.json', 'a') as f:
         f.write('{"loss": 1.0, "epo')  # killed mid-write
     (wd / '20260101_130000').mkdir()
-    (wd / '20260101_130000/20260101_130000.json').write_text(
-        json.dumps({'accuracy/top1': 77.0, 'time': 1.0}) + '\n')
-    (wd / '20260101_120000/vis_data/config.py').write_text(
-        "model = dict(type='X', lr=0.1)\n")
+    (wd / '20260101_130000/20260101_130000.json'
+     ).write_text(json.dumps({
+         'accuracy/top1': 77.0,
+         'time': 1.0
+     }) + '\n')
+    (wd / '20260101_120000/vis_data/config.py'
+     ).write_text("model = dict(type='X', lr=0.1)\n")
     # tools/test.py with this work dir overwrote the top-level dump
     (wd / 'exp.py').write_text("model = dict(type='X', lr=0.3)\n")
     return wd
 
 
-def test_curves_resumed_run_has_no_repeated_epochs(resumed_work_dir,
-                                                   tmp_path):
+def test_curves_resumed_run_has_no_repeated_epochs(resumed_work_dir, tmp_path):
     curves = read_scalars(str(resumed_work_dir))
     assert len(curves.files) == 2
     assert curves.val['epoch'].tolist() == [1, 2, 3, 4, 5]
@@ -215,34 +227,53 @@ def test_config_diff_finds_exactly_the_changed_keys(tmp_path):
     parent = load_run(str(tmp_path / 'parent.py'))
     child = load_run(str(tmp_path / 'child.py'))
     diff = config_diff([parent.config, child.config])
-    assert diff.index.tolist() == ['model.head.num_classes',
-                                   'optim_wrapper.optimizer.lr']
+    assert diff.index.tolist() == [
+        'model.head.num_classes', 'optim_wrapper.optimizer.lr'
+    ]
     assert diff.loc['optim_wrapper.optimizer.lr'].tolist() == ['0.1', '0.01']
     assert config_diff([child.config, child.config]).empty
 
 
 def test_flatten_config_uses_cfg_options_syntax():
-    flat = flatten_config(dict(a=dict(b=1), p=[dict(type='X', s=2)],
-                               topk=(1, 5), empty=dict()), by_type=False)
-    assert flat == {'a.b': 1, 'p.0.type': 'X', 'p.0.s': 2, 'topk': [1, 5],
-                    'empty': {}}
+    flat = flatten_config(
+        dict(a=dict(b=1), p=[dict(type='X', s=2)], topk=(1, 5), empty=dict()),
+        by_type=False)
+    assert flat == {
+        'a.b': 1,
+        'p.0.type': 'X',
+        'p.0.s': 2,
+        'topk': [1, 5],
+        'empty': {}
+    }
     # by type (the default); untyped lists of dicts stay by index
-    flat = flatten_config(dict(p=[dict(type='X', s=2), dict(type='X', s=3)],
-                               q=[dict(s=1)]))
-    assert flat == {'p[order]': 'X > X', 'p[X].type': 'X', 'p[X].s': 2,
-                    'p[X#2].type': 'X', 'p[X#2].s': 3, 'q.0.s': 1}
+    flat = flatten_config(
+        dict(p=[dict(type='X', s=2), dict(type='X', s=3)], q=[dict(s=1)]))
+    assert flat == {
+        'p[order]': 'X > X',
+        'p[X].type': 'X',
+        'p[X].s': 2,
+        'p[X#2].type': 'X',
+        'p[X#2].s': 3,
+        'q.0.s': 1
+    }
 
 
 def test_config_diff_matches_hooks_by_type_and_shortens_urls():
     url = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
            'resnet50_8xb32_in1k_20210831-ea4938fc.pth')
-    a = dict(custom_hooks=[dict(type='EMAHook', momentum=1e-4),
-                           dict(type='ChannelsLastHook')],
-             load_from=url)
-    b = dict(custom_hooks=[dict(type='EMAHook', momentum=2e-4),
-                           dict(type='SamplePairingHook', prob=0.5),
-                           dict(type='ChannelsLastHook')],
-             load_from=None)
+    a = dict(
+        custom_hooks=[
+            dict(type='EMAHook', momentum=1e-4),
+            dict(type='ChannelsLastHook')
+        ],
+        load_from=url)
+    b = dict(
+        custom_hooks=[
+            dict(type='EMAHook', momentum=2e-4),
+            dict(type='SamplePairingHook', prob=0.5),
+            dict(type='ChannelsLastHook')
+        ],
+        load_from=None)
     diff = config_diff([a, b], width=40)
     # by position, custom_hooks.1.type would show ChannelsLastHook against
     # SamplePairingHook; by type only the real changes show
@@ -250,9 +281,11 @@ def test_config_diff_matches_hooks_by_type_and_shortens_urls():
         'custom_hooks[EMAHook].momentum',
         'custom_hooks[SamplePairingHook].prob',
         'custom_hooks[SamplePairingHook].type', 'custom_hooks[order]',
-        'load_from']
+        'load_from'
+    ]
     assert diff.loc['custom_hooks[SamplePairingHook].type'].tolist() == [
-        '<absent>', "'SamplePairingHook'"]
+        '<absent>', "'SamplePairingHook'"
+    ]
     short = diff.loc['load_from', 0]
     assert len(short) == 40 and short.startswith("'https://downloa")
     assert short.endswith("ea4938fc.pth'") and '…' in short
@@ -260,7 +293,8 @@ def test_config_diff_matches_hooks_by_type_and_shortens_urls():
     assert full == repr(url)
     by_index = config_diff([a, b], by_type=False)
     assert by_index.loc['custom_hooks.1.type'].tolist() == [
-        "'ChannelsLastHook'", "'SamplePairingHook'"]
+        "'ChannelsLastHook'", "'SamplePairingHook'"
+    ]
 
 
 def test_config_diff_pipeline_and_missing_keys(tmp_path):
@@ -270,17 +304,20 @@ def test_config_diff_pipeline_and_missing_keys(tmp_path):
         "pipeline = [dict(type='LoadImageFromFile'), "
         "dict(type='Resize', scale=112), dict(type='PackInputs')]\n"
         "model = dict(head=dict(_delete_=True, type='LinearClsHead', "
-        "num_classes=10))\n")
+        'num_classes=10))\n')
     runs = [load_run(str(tmp_path / n)) for n in ('parent.py', 'other.py')]
     diff = config_diff([r.config for r in runs])
-    assert diff.index.tolist() == ['model.head.topk',
-                                   'pipeline[PackInputs].type',
-                                   'pipeline[Resize].scale', 'pipeline[order]']
+    assert diff.index.tolist() == [
+        'model.head.topk', 'pipeline[PackInputs].type',
+        'pipeline[Resize].scale', 'pipeline[order]'
+    ]
     assert diff.loc['pipeline[PackInputs].type'].tolist() == [
-        '<absent>', "'PackInputs'"]
+        '<absent>', "'PackInputs'"
+    ]
     assert diff.loc['pipeline[order]'].tolist() == [
         "'LoadImageFromFile > Resize'",
-        "'LoadImageFromFile > Resize > PackInputs'"]
+        "'LoadImageFromFile > Resize > PackInputs'"
+    ]
 
 
 def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
@@ -333,12 +370,16 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
         save_image(path, seed=i)
         score = np.full(3, 0.1)
         score[p] = 0.8
-        results.append(dict(sample_idx=i, img_path=str(path),
-                            pred_score=score, gt_label=g))
+        results.append(
+            dict(
+                sample_idx=i, img_path=str(path), pred_score=score,
+                gt_label=g))
     csv = tmp_path / 'preds.csv'
     write_csv(predictions_frame(results, classes), str(csv))
-    result = analyse_predictions(str(csv), classes, ['recyclable', 'other'],
-                                 [0, 0, 1], img_root=str(folder))
+    result = analyse_predictions(
+        str(csv),
+        classes, ['recyclable', 'other'], [0, 0, 1],
+        img_root=str(folder))
     assert result.accuracy == pytest.approx(70.0)
     cm = result.confusion()
     assert cm.tolist() == [[2, 2, 0], [0, 3, 0], [1, 0, 2]]
@@ -347,8 +388,8 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
     assert per.loc['glass', 'recall'] == pytest.approx(50.0)
     assert per.loc['paper', 'precision'] == pytest.approx(60.0)
     pairs = result.confused_pairs()
-    assert pairs.iloc[0][['true', 'predicted', 'count']].tolist() == [
-        'glass', 'paper', 2]
+    assert pairs.iloc[0][['true', 'predicted',
+                          'count']].tolist() == ['glass', 'paper', 2]
     assert len(pairs) == 2
     sheet = tmp_path / 'sheet.png'
     assert result.contact_sheet(str(sheet)) == 3
@@ -371,8 +412,11 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
 def test_error_analysis_needs_labels(tmp_path):
     from mmext.errors import DataError
     csv = tmp_path / 'p.csv'
-    pd.DataFrame(dict(file_name=['a.jpg'], pred_label=[0], pred_class=['x'],
-                      score=[0.9])).to_csv(csv, index=False)
+    pd.DataFrame(
+        dict(
+            file_name=['a.jpg'], pred_label=[0], pred_class=['x'],
+            score=[0.9])).to_csv(
+                csv, index=False)
     with pytest.raises(DataError, match='no gt_label'):
         analyse_predictions(str(csv))
 
@@ -431,23 +475,34 @@ def test_error_analysis_reads_mmpretrain_pickle_safely(tmp_path):
         score = torch.full((3, ), 0.1)
         score[p] = 0.8
         path = f'/data/val/c{g}/{i}.jpg'
-        samples.append(dict(sample_idx=i, img_path=path, pred_score=score,
-                            pred_label=torch.tensor([p]),
-                            gt_label=torch.tensor([g])))
-        results.append(dict(sample_idx=i, img_path=path,
-                            pred_score=score.numpy(), gt_label=g))
+        samples.append(
+            dict(
+                sample_idx=i,
+                img_path=path,
+                pred_score=score,
+                pred_label=torch.tensor([p]),
+                gt_label=torch.tensor([g])))
+        results.append(
+            dict(
+                sample_idx=i,
+                img_path=path,
+                pred_score=score.numpy(),
+                gt_label=g))
     pkl, csv = tmp_path / 'results.pkl', tmp_path / 'preds.csv'
     mmengine.dump(samples, str(pkl))
     write_csv(predictions_frame(results, ['a', 'b', 'c']), str(csv))
     from_pkl = analyse_predictions(str(pkl), ['a', 'b', 'c'])
     from_csv = analyse_predictions(str(csv))
     assert from_pkl.confusion().tolist() == from_csv.confusion().tolist()
-    assert from_pkl.frame['file_name'].tolist() == ['c0/0.jpg', 'c1/1.jpg',
-                                                    'c1/2.jpg', 'c2/3.jpg']
+    assert from_pkl.frame['file_name'].tolist() == [
+        'c0/0.jpg', 'c1/1.jpg', 'c1/2.jpg', 'c2/3.jpg'
+    ]
 
     class Evil:
+
         def __reduce__(self):
             return (print, ('pwned', ))
+
     bad = tmp_path / 'bad.pkl'
     bad.write_bytes(pickle.dumps([Evil()]))
     with pytest.raises(DataError, match='builtins.print is not allowed'):

@@ -33,8 +33,13 @@ class _Evil:
 
 def _evil_bytes(marker: Path, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({'state_dict': {'backbone.w': torch.zeros(1)},
-                'x': _Evil(marker)}, path)
+    torch.save(
+        {
+            'state_dict': {
+                'backbone.w': torch.zeros(1)
+            },
+            'x': _Evil(marker)
+        }, path)
 
 
 def _plain(path: Path) -> None:
@@ -78,15 +83,15 @@ def test_hub_schemes_never_unpickle_code(uri, url, hub, tmp_path):
     planted = hub / _cached_name(url())
     _evil_bytes(marker, planted)
     with pytest.raises(CheckpointError) as err:
-        CheckpointLoader.load_checkpoint(uri, map_location='cpu',
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            uri, map_location='cpu', logger='silent')
     assert not marker.exists()
     assert 'arbitrary code' in str(err.value) and 'system' in str(err.value)
     # the same file name with plain weights loads: the planted file is the
     # one this scheme reads (no download was attempted, nothing is online)
     _plain(planted)
-    ck = CheckpointLoader.load_checkpoint(uri, map_location='cpu',
-                                          logger='silent')
+    ck = CheckpointLoader.load_checkpoint(
+        uri, map_location='cpu', logger='silent')
     key = 'w' if uri.startswith('mmcls://') else 'backbone.w'  # mmcls strips
     assert torch.equal(ck['state_dict'][key], torch.ones(2))
 
@@ -95,8 +100,8 @@ def test_local_scheme(tmp_path):
     marker = tmp_path / 'pwned'
     _evil_bytes(marker, tmp_path / 'w.pth')
     with pytest.raises(CheckpointError, match='arbitrary code'):
-        CheckpointLoader.load_checkpoint(str(tmp_path / 'w.pth'),
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            str(tmp_path / 'w.pth'), logger='silent')
     assert not marker.exists()
 
 
@@ -108,13 +113,14 @@ def test_open_mmlab_local_table_entry(hub, tmp_path):
     marker = tmp_path / 'pwned'
     _evil_bytes(marker, home / 'models' / 'mine.pth')
     with pytest.raises(CheckpointError, match='arbitrary code'):
-        CheckpointLoader.load_checkpoint('open-mmlab://my/model',
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            'open-mmlab://my/model', logger='silent')
     assert not marker.exists()
 
 
-@pytest.mark.parametrize('uri', ['s3://bucket/w.pth', 'petrel://bucket/w.pth',
-                                 'cluster1:s3://bucket/w.pth'])
+@pytest.mark.parametrize('uri', [
+    's3://bucket/w.pth', 'petrel://bucket/w.pth', 'cluster1:s3://bucket/w.pth'
+])
 def test_object_storage_schemes(uri, tmp_path, monkeypatch):
     import io
 
@@ -125,6 +131,7 @@ def test_object_storage_schemes(uri, tmp_path, monkeypatch):
     asked = []
 
     class Backend:
+
         def get(self, filepath):
             asked.append(filepath)
             return payload
@@ -138,8 +145,8 @@ def test_object_storage_schemes(uri, tmp_path, monkeypatch):
     buf = io.BytesIO()
     torch.save({'state_dict': {'w': torch.ones(1)}}, buf)
     payload = buf.getvalue()
-    assert 'w' in CheckpointLoader.load_checkpoint(uri, logger='silent')[
-        'state_dict']
+    assert 'w' in CheckpointLoader.load_checkpoint(
+        uri, logger='silent')['state_dict']
 
 
 def test_pavi_scheme(tmp_path, monkeypatch):
@@ -156,13 +163,13 @@ def test_pavi_scheme(tmp_path, monkeypatch):
     pavi.modelcloud = types.SimpleNamespace(get=lambda path: Model())
     monkeypatch.setitem(sys.modules, 'pavi', pavi)
     with pytest.raises(CheckpointError, match='arbitrary code'):
-        CheckpointLoader.load_checkpoint('pavi://proj/epoch_1.pth',
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            'pavi://proj/epoch_1.pth', logger='silent')
     assert not marker.exists()
     monkeypatch.setitem(sys.modules, 'pavi', None)  # not installed
     with pytest.raises(CheckpointError, match='pip install pavi'):
-        CheckpointLoader.load_checkpoint('pavi://proj/epoch_1.pth',
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            'pavi://proj/epoch_1.pth', logger='silent')
 
 
 def test_every_registered_scheme_is_ours():
@@ -172,8 +179,9 @@ def test_every_registered_scheme_is_ours():
 def test_mmengine_own_loader_would_run_the_code(hub, tmp_path):
     """Control: the planted file is a real threat without mmext's loader."""
     marker = tmp_path / 'pwned'
-    _evil_bytes(marker, hub / _cached_name(
-        mme_ckpt.get_torchvision_models()['resnet50']))
+    _evil_bytes(
+        marker,
+        hub / _cached_name(mme_ckpt.get_torchvision_models()['resnet50']))
     try:
         mme_ckpt.load_from_torchvision('torchvision://resnet50')
     except Exception:  # noqa: BLE001 - the pickle's result is not a dict
@@ -183,5 +191,5 @@ def test_mmengine_own_loader_would_run_the_code(hub, tmp_path):
 
 def test_unknown_model_name_is_a_clear_error(hub):
     with pytest.raises(CheckpointError, match='torchvision://resnet50'):
-        CheckpointLoader.load_checkpoint('torchvision://resnet5O',
-                                         logger='silent')
+        CheckpointLoader.load_checkpoint(
+            'torchvision://resnet5O', logger='silent')

@@ -63,8 +63,8 @@ def test_empty_training_class_is_reported(tmp_path):
     out = tmp_path / 'data'
     with pytest.raises(
             DataError,
-            match=r"1 of 26 classes have no training "
-            r"images: Eggshell \(.*03_02\)") as err:
+            match=r'1 of 26 classes have no training '
+            r'images: Eggshell \(.*03_02\)') as err:
         prepare_garbage_26x100(str(src), str(out))
     assert err.value.path == str(src / 'train' / EGGSHELL)
     # GarbageDataset itself refuses the training split with the empty class

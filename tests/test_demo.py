@@ -114,7 +114,7 @@ def browser(tmp_path):
                     'chromium-driver (.ci/run installs them where apt works)')
     webdriver = pytest.importorskip(
         'selenium.webdriver',
-        reason="selenium is not installed (pip "
+        reason='selenium is not installed (pip '
         "install -e '.[tests]')")
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()

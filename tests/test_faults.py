@@ -17,13 +17,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import torch
+from conftest import REPO, make_list_set, write_tiny_config
 
 from mmext.checkpoint import safe_torch_load
 from mmext.fileio import AtomicLocalBackend
-
-from conftest import REPO, make_list_set, write_tiny_config
 
 SLOW_DISK = '''
 import os, sys, time
@@ -101,11 +99,18 @@ def kill_mid_write(child: str, target: Path) -> Path:
     Returns:
         The partly written temp file it left behind.
     """
-    env = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([str(REPO)] + sys.path))
-    proc = subprocess.Popen([sys.executable, '-c', child, str(target)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        PYTHONWARNINGS='ignore',
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join([str(REPO)] + sys.path))
+    proc = subprocess.Popen(
+        [sys.executable, '-c', child, str(target)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True)
     for line in proc.stdout:  # mmengine may log to stdout first
         if line.strip() == 'saved':
             break
@@ -114,8 +119,10 @@ def kill_mid_write(child: str, target: Path) -> Path:
     deadline = time.time() + 120
     partial = []
     while time.time() < deadline:
-        partial = [p for p in target.parent.glob(f'.{target.name}.*.tmp')
-                   if p.stat().st_size > 8192]
+        partial = [
+            p for p in target.parent.glob(f'.{target.name}.*.tmp')
+            if p.stat().st_size > 8192
+        ]
         if partial:
             break
         assert proc.poll() is None, proc.stderr.read()
@@ -141,8 +148,8 @@ def test_sigkill_during_csv_write_keeps_previous(tmp_path):
     target = tmp_path / 'preds.csv'
     partial = kill_mid_write(CSV_CHILD, target)
     df = pd.read_csv(target)
-    assert len(df) == 50 and list(df.file_name[:2]) == ['img_0.jpg',
-                                                         'img_1.jpg']
+    assert len(df) == 50 and list(
+        df.file_name[:2]) == ['img_0.jpg', 'img_1.jpg']
     assert len(partial.read_text().splitlines()) < 20000
 
 
@@ -181,8 +188,8 @@ def test_broken_last_checkpoint_pointer_is_repaired(tmp_path):
         (tmp_path / name).write_bytes(b'x')
     pointer = tmp_path / 'last_checkpoint'
     pointer.write_text('')  # killed while mmengine wrote it
-    assert repair_last_checkpoint(str(tmp_path)) == str(
-        tmp_path / 'epoch_10.pth')
+    assert repair_last_checkpoint(str(tmp_path)) == str(tmp_path /
+                                                        'epoch_10.pth')
     assert pointer.read_text() == str(tmp_path / 'epoch_10.pth')
     pointer.write_text(str(tmp_path / 'epoch_11.pth'))  # deleted since
     assert repair_last_checkpoint(str(tmp_path)).endswith('epoch_10.pth')

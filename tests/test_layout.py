@@ -6,14 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import COLOURS, make_folder_set, make_image
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
 
 from mmext.datasets import GarbageDataset
 from mmext.datasets.garbage import detect_layout
 from mmext.errors import DataError
-
-from conftest import COLOURS, make_folder_set, make_image
 
 
 def infos(ds):
@@ -83,12 +82,16 @@ def test_flat_folder_without_labels_suggests_unlabeled(tmp_path):
 
 def test_list_file_wins_and_is_logged(list_set):
     with logged() as log:
-        GarbageDataset(data_root=str(list_set), ann_file='meta/train.txt',
-                       data_prefix='images', classes='meta/classes.txt')
+        GarbageDataset(
+            data_root=str(list_set),
+            ann_file='meta/train.txt',
+            data_prefix='images',
+            classes='meta/classes.txt')
     assert any("layout 'list'" in line for line in log.output)
 
 
 # --- mmpretrain's CustomDataset test cases, run against both classes --------
+
 
 @pytest.fixture
 def assets(tmp_path):
@@ -99,8 +102,8 @@ def assets(tmp_path):
     make_image(root / 'b' / '2.jpeg', COLOURS[1])
     make_image(root / 'b' / 'subb' / '3.jpg', COLOURS[2])
     (root / 'ann.txt').write_text('a/1.JPG 0\nb/2.jpeg 1\nb/subb/3.jpg 1\n')
-    (root / 'ann_without_labels.txt').write_text(
-        'a/1.JPG\nb/2.jpeg\nb/subb/3.jpg\n')
+    (root /
+     'ann_without_labels.txt').write_text('a/1.JPG\nb/2.jpeg\nb/subb/3.jpg\n')
     (root / 'classes.txt').write_text('bus\ncar\n')
     (root / 'multi_label_ann.json').write_text('{}')
     return root
@@ -112,8 +115,10 @@ BOTH = [CustomDataset, GarbageDataset]
 @pytest.mark.parametrize('cls', BOTH)
 def test_custom_initialize_cases(cls, assets):
     default = dict(data_root=str(assets), ann_file='ann.txt')
-    assert cls(**default, metainfo={'classes': ('bus', 'car')}).CLASSES == (
-        'bus', 'car')
+    assert cls(
+        **default, metainfo={
+            'classes': ('bus', 'car')
+        }).CLASSES == ('bus', 'car')
     assert cls(**default, classes=['bus', 'car']).CLASSES == ('bus', 'car')
     ds = cls(**default, classes=str(assets / 'classes.txt'))
     assert ds.CLASSES == ('bus', 'car')
@@ -141,8 +146,10 @@ def test_custom_load_with_ann_file_and_no_class_names(cls, assets):
 
 @pytest.mark.parametrize('cls', BOTH)
 def test_custom_list_without_labels(cls, assets):
-    ds = cls(data_root=str(assets), ann_file='ann_without_labels.txt',
-             with_label=False)
+    ds = cls(
+        data_root=str(assets),
+        ann_file='ann_without_labels.txt',
+        with_label=False)
     assert len(ds) == 3 and all('gt_label' not in d for d in infos(ds))
     assert infos(ds)[1]['img_path'] == str(assets / 'b/2.jpeg')
 
@@ -150,14 +157,18 @@ def test_custom_list_without_labels(cls, assets):
 def test_deliberate_strictness_vs_custom_dataset(assets):
     """Kept on purpose, each with a message that names the fix."""
     # CustomDataset renames folders a, b positionally; here labels go by name
-    CustomDataset(data_prefix=str(assets), ann_file='',
-                  classes=('apple', 'banana'))
+    CustomDataset(
+        data_prefix=str(assets), ann_file='', classes=('apple', 'banana'))
     with pytest.raises(DataError, match='not in the class list'):
         GarbageDataset(data_prefix=str(assets), classes=('apple', 'banana'))
     # a training class without images is an error, not a warning
-    assert len(CustomDataset(data_prefix=str(assets), ann_file='',
-                             extensions=('.jpeg', ))) == 1
+    assert len(
+        CustomDataset(
+            data_prefix=str(assets), ann_file='', extensions=('.jpeg', ))) == 1
     with pytest.raises(DataError, match='allow_empty_classes'):
         GarbageDataset(data_prefix=str(assets), extensions=('.jpeg', ))
-    assert len(GarbageDataset(data_prefix=str(assets), extensions=('.jpeg', ),
-                              allow_empty_classes=True)) == 1
+    assert len(
+        GarbageDataset(
+            data_prefix=str(assets),
+            extensions=('.jpeg', ),
+            allow_empty_classes=True)) == 1

@@ -1,11 +1,12 @@
-"""Submissions through the tools: --test-dir, CSV encodings, NaN scores, README.
+"""Submissions through the tools.
+
+Covers --test-dir, CSV encodings, NaN scores and README.
 
 A tiny ResNet config over a list-layout set (classes from
 ``meta/classes.txt``, bins from ``class_bins``), an untrained checkpoint saved
 as training saves it, and an unlabeled test folder named ``img_N.jpg``.
 """
 import csv
-import io
 import os
 import re
 import runpy
@@ -17,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import (COLOURS, REPO, TINY_RESNET_TEST_CONFIG, make_image,
                       make_list_set, save_tiny_resnet_checkpoint)
+
 from mmext.evaluation import predictions_frame, write_csv
 
 CLASSES = ['glass', 'paper', 'trash']
@@ -44,9 +45,11 @@ def setup(tmp_path_factory):
     root = make_list_set(tmp / 'tiny')
     cfg = tmp / 'tiny_cfg.py'
     # the tiny ResNet over a list-layout set, as the shipped configs are
-    cfg.write_text(TINY_RESNET_TEST_CONFIG.format(resize=40, data='X').replace(
-        "data_prefix='X',", f"data_root='{root}', ann_file='meta/val.txt', "
-        "data_prefix='images', classes='meta/classes.txt',"))
+    cfg.write_text(
+        TINY_RESNET_TEST_CONFIG.format(resize=40, data='X').replace(
+            "data_prefix='X',",
+            f"data_root='{root}', ann_file='meta/val.txt', "
+            "data_prefix='images', classes='meta/classes.txt',"))
     ckpt = tmp / 'epoch_1.pth'
     save_tiny_resnet_checkpoint(str(cfg), ckpt)
     test_dir = tmp / 'test_data'
@@ -54,12 +57,14 @@ def setup(tmp_path_factory):
         make_image(test_dir / f'img_{i}.jpg', COLOURS[i % 3], seed=i)
     make_image(test_dir / 'sub' / 'img_4.png', COLOURS[0], seed=4)
     (test_dir / 'README.txt').write_text('not an image')
-    return dict(tmp=tmp, root=root, cfg=str(cfg), ckpt=str(ckpt),
-                test_dir=test_dir)
+    return dict(
+        tmp=tmp, root=root, cfg=str(cfg), ckpt=str(ckpt), test_dir=test_dir)
 
 
-NATURAL = ['img_1.jpg', 'img_2.jpg', 'img_3.jpg', 'img_10.jpg', 'img_11.jpg',
-           'sub/img_4.png']
+NATURAL = [
+    'img_1.jpg', 'img_2.jpg', 'img_3.jpg', 'img_10.jpg', 'img_11.jpg',
+    'sub/img_4.png'
+]
 
 
 def test_test_dir_predicts_every_image_with_names_and_bins(setup, tmp_path):
@@ -73,8 +78,8 @@ def test_test_dir_predicts_every_image_with_names_and_bins(setup, tmp_path):
     assert set(df.pred_bin) <= {'recyclable', 'other'}
     for row in df.itertuples():
         assert row.pred_class == CLASSES[row.pred_label]
-        assert row.pred_bin == ('other' if row.pred_class == 'trash'
-                                else 'recyclable')
+        assert row.pred_bin == ('other'
+                                if row.pred_class == 'trash' else 'recyclable')
     assert 'gt_label' not in df.columns and 'top2_class' in df.columns
 
 
@@ -90,13 +95,13 @@ def test_test_dir_takes_class_names_from_checkpoint_when_file_is_absent(
     assert len(df) == 6 and df.pred_class.isin(CLASSES).all()
 
 
-def test_data_prefix_on_a_list_config_suggests_test_dir(setup, tmp_path,
-                                                        capsys):
+def test_data_prefix_on_a_list_config_suggests_test_dir(
+        setup, tmp_path, capsys):
     """The README's old example: a clear error, and the way out."""
-    code = run_tool('test.py', setup['cfg'], setup['ckpt'], '--out',
-                    tmp_path / 'p.csv', '--work-dir', tmp_path / 'w',
-                    '--cfg-options',
-                    f'test_dataloader.dataset.data_prefix={setup["test_dir"]}')
+    code = run_tool(
+        'test.py', setup['cfg'], setup['ckpt'], '--out', tmp_path / 'p.csv',
+        '--work-dir', tmp_path / 'w', '--cfg-options',
+        f'test_dataloader.dataset.data_prefix={setup["test_dir"]}')
     err = capsys.readouterr().err
     assert code == 2 and '--test-dir' in err and 'Traceback' not in err
     assert not (tmp_path / 'p.csv').exists()
@@ -108,8 +113,8 @@ def test_predict_tool_writes_the_same_csv(setup, tmp_path):
                     '--test-dir', setup['test_dir'], '--topk', '3',
                     '--work-dir', tmp_path / 'w') == 0
     assert run_tool('predict.py', setup['cfg'], setup['ckpt'], '--out', b,
-                    '--test-dir', setup['test_dir'], '--topk', '3',
-                    '--device', 'cpu') == 0
+                    '--test-dir', setup['test_dir'], '--topk', '3', '--device',
+                    'cpu') == 0
     ta, tb = pd.read_csv(a), pd.read_csv(b)
     assert list(ta.columns) == list(tb.columns)
     for col in ta.columns:
@@ -123,13 +128,18 @@ def test_predict_tool_writes_the_same_csv(setup, tmp_path):
 
 # --- CSV encodings ---------------------------------------------------------
 
+
 def _frame():
     rng = np.random.default_rng(0)
-    res = [{'sample_idx': i, 'img_path': f'/t/img_{i}.jpg',
-            'pred_score': rng.dirichlet(np.ones(3)).astype(np.float32)}
-           for i in range(4)]
-    return predictions_frame(res, ['可回收物/易拉罐', '其他垃圾/烟蒂', 'glass'],
-                             class_to_bin=[0, 1, 0], bins=['可回收物', '其他垃圾'])
+    res = [{
+        'sample_idx': i,
+        'img_path': f'/t/img_{i}.jpg',
+        'pred_score': rng.dirichlet(np.ones(3)).astype(np.float32)
+    } for i in range(4)]
+    return predictions_frame(
+        res, ['可回收物/易拉罐', '其他垃圾/烟蒂', 'glass'],
+        class_to_bin=[0, 1, 0],
+        bins=['可回收物', '其他垃圾'])
 
 
 def test_csv_is_plain_utf8_by_default(tmp_path):
@@ -170,6 +180,7 @@ def test_csv_encoding_option_of_test_tool(setup, tmp_path):
 
 # --- NaN scores --------------------------------------------------------------
 
+
 @pytest.fixture(scope='module')
 def nan_ckpt(setup):
     ck = torch.load(setup['ckpt'], weights_only=False)
@@ -181,14 +192,14 @@ def nan_ckpt(setup):
 
 
 @pytest.mark.parametrize('tool', ['test.py', 'predict.py'])
-def test_nan_scores_write_no_valid_looking_csv(tool, setup, nan_ckpt,
-                                               tmp_path, capsys):
+def test_nan_scores_write_no_valid_looking_csv(tool, setup, nan_ckpt, tmp_path,
+                                               capsys):
     out = tmp_path / 'preds.csv'
     out.write_text('previous,submission\n')
-    extra = (['--work-dir', tmp_path / 'w'] if tool == 'test.py'
-             else ['--device', 'cpu'])
-    code = run_tool(tool, setup['cfg'], nan_ckpt, '--out', out,
-                    '--test-dir', setup['test_dir'], *extra)
+    extra = (['--work-dir', tmp_path /
+              'w'] if tool == 'test.py' else ['--device', 'cpu'])
+    code = run_tool(tool, setup['cfg'], nan_ckpt, '--out', out, '--test-dir',
+                    setup['test_dir'], *extra)
     err = capsys.readouterr().err
     assert code == 2 and 'Traceback' not in err
     assert 'NaN' in err and str(out) in err and 'learning rate' in err
@@ -199,20 +210,26 @@ def test_nan_scores_write_no_valid_looking_csv(tool, setup, nan_ckpt,
 
 # --- the README's examples ---------------------------------------------------
 
+
 def readme_submission_commands():
     text = (REPO / 'README.md').read_text()
     section = text.split('## Making a submission', 1)[1].split('\n## ', 1)[0]
     block = re.search(r'```bash\n(.*?)```', section, re.S).group(1)
-    return [line.split('#')[0].strip() for line in block.splitlines()
-            if line.startswith('python tools/')]
+    return [
+        line.split('#')[0].strip() for line in block.splitlines()
+        if line.startswith('python tools/')
+    ]
 
 
 def test_readme_submission_examples_run(setup, tmp_path):
     commands = readme_submission_commands()
     assert len(commands) >= 5 and any('--test-dir' in c for c in commands)
-    subst = {'CONFIG': setup['cfg'], 'CKPT': setup['ckpt'],
-             'work_dirs/RUN/epoch_N.pth': setup['ckpt'],
-             '/path/test_data': str(setup['test_dir'])}
+    subst = {
+        'CONFIG': setup['cfg'],
+        'CKPT': setup['ckpt'],
+        'work_dirs/RUN/epoch_N.pth': setup['ckpt'],
+        '/path/test_data': str(setup['test_dir'])
+    }
     for i, command in enumerate(commands):
         args = shlex.split(command)[1:]
         args = [subst.get(a, a) for a in args]

@@ -9,7 +9,6 @@ import runpy
 import sys
 
 import pytest
-
 from conftest import (REPO, make_image, make_list_set,
                       save_tiny_resnet_checkpoint, write_tiny_config,
                       write_tiny_resnet_test_config)
@@ -36,7 +35,7 @@ def models(tmp_path_factory):
     cfg = write_tiny_config(tmp, root)
     four = tmp / 'four.py'
     four.write_text(f"_base_ = ['{cfg}']\nmodel = dict(head=dict("
-                    "num_classes=4))\n")
+                    'num_classes=4))\n')
     four_ckpt = tmp / 'four_classes.pth'
     save_tiny_resnet_checkpoint(str(four), four_ckpt)  # works for any model
     resnet_cfg = write_tiny_resnet_test_config(tmp / 'resnet.py',
@@ -46,9 +45,13 @@ def models(tmp_path_factory):
     right = tmp / 'right.pth'
     save_tiny_resnet_checkpoint(cfg, right)
     make_image(tmp / 'imgs' / 'a.jpg', (200, 30, 30))
-    return dict(tmp=tmp, cfg=cfg, four=str(four_ckpt),
-                resnet=str(resnet_ckpt), right=str(right),
-                imgs=tmp / 'imgs')
+    return dict(
+        tmp=tmp,
+        cfg=cfg,
+        four=str(four_ckpt),
+        resnet=str(resnet_ckpt),
+        right=str(right),
+        imgs=tmp / 'imgs')
 
 
 def _refused(capsys, ckpt, *words):
@@ -59,9 +62,9 @@ def _refused(capsys, ckpt, *words):
         assert w in err, (w, err[-1500:])
 
 
-@pytest.mark.parametrize('which,words', [
-    ('four', ['model.head.num_classes=4']),
-    ('resnet', ['another architecture'])])
+@pytest.mark.parametrize('which,words',
+                         [('four', ['model.head.num_classes=4']),
+                          ('resnet', ['another architecture'])])
 def test_test_tool(models, which, words, tmp_path, capsys):
     out = tmp_path / 'p.csv'
     assert run_tool('test.py', models['cfg'], models[which], '--out', out,
@@ -76,8 +79,8 @@ def test_predict_tool(models, tmp_path, capsys):
     _refused(capsys, models['four'], 'model.head.num_classes=4')
     out = tmp_path / 'p.csv'
     assert run_tool('predict.py', models['cfg'], models['resnet'],
-                    '--test-dir', models['imgs'], '--out', out,
-                    '--device', 'cpu') == 2
+                    '--test-dir', models['imgs'], '--out', out, '--device',
+                    'cpu') == 2
     _refused(capsys, models['resnet'], 'another architecture')
     assert not out.exists()
 
@@ -94,12 +97,11 @@ def test_onnx_export(models, tmp_path, capsys):
 @pytest.mark.parametrize('how', ['load_from', 'resume'])
 def test_load_from_and_resume_in_training(models, how, tmp_path, capsys):
     work = tmp_path / 'work'
-    args = ([f'--cfg-options', f'load_from={models["four"]}'] if how ==
-            'load_from' else ['--resume', models['four']])
+    args = (['--cfg-options', f'load_from={models["four"]}']
+            if how == 'load_from' else ['--resume', models['four']])
     assert run_tool('train.py', models['cfg'], '--work-dir', work, *args) == 2
     _refused(capsys, models['four'], 'model.head.num_classes=4',
-             '--resume' if how == 'resume' else 'load_from',
-             'prefix=backbone')
+             '--resume' if how == 'resume' else 'load_from', 'prefix=backbone')
     assert not list(work.glob('*.pth'))  # nothing trained
 
 

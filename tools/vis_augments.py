@@ -33,19 +33,23 @@ ROWS = [
 def parse_args():
     parser = argparse.ArgumentParser(description='Grid of real images under '
                                      'each augmentation of configs/ablations.')
-    parser.add_argument('--data-root', default=str(
-        REPO.parent / 'shared' / 'data' / 'trashnet'),
+    parser.add_argument(
+        '--data-root',
+        default=str(REPO.parent / 'shared' / 'data' / 'trashnet'),
         help='a data set with meta/classes.txt, meta/val.txt and images/')
-    parser.add_argument('--num-images', type=int, default=5,
-                        help='columns: one image per class, in class order')
-    parser.add_argument('--out', default=str(REPO / 'docs' /
-                                             'augmentations.png'))
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=5,
+        help='columns: one image per class, in class order')
+    parser.add_argument(
+        '--out', default=str(REPO / 'docs' / 'augmentations.png'))
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
 
-def pick_images(data_root: Path, num: int) -> Tuple[List[str], List[int],
-                                                      List[str]]:
+def pick_images(data_root: Path,
+                num: int) -> Tuple[List[str], List[int], List[str]]:
     """First val image of each of the first ``num`` classes.
 
     Returns:
@@ -55,9 +59,11 @@ def pick_images(data_root: Path, num: int) -> Tuple[List[str], List[int],
     ann = data_root / 'meta' / 'val.txt'
     for f in (classes_file, ann):
         if not f.is_file():
-            raise DataError(f'Cannot find {f}.', path=str(f),
-                            fix='pass --data-root pointing at a prepared data '
-                            'set (python tools/prepare_data.py ...).')
+            raise DataError(
+                f'Cannot find {f}.',
+                path=str(f),
+                fix='pass --data-root pointing at a prepared data '
+                'set (python tools/prepare_data.py ...).')
     classes = classes_file.read_text().split()
     chosen = {}
     for line in ann.read_text().splitlines():
@@ -73,8 +79,10 @@ def build_pipeline(steps: List[dict]):
     """The per-image part of a pipeline (no loading, no packing)."""
     from mmcv.transforms import Compose
     from mmpretrain.registry import TRANSFORMS
-    keep = [s for s in steps
-            if s['type'] not in ('LoadImageFromFile', 'PackInputs')]
+    keep = [
+        s for s in steps
+        if s['type'] not in ('LoadImageFromFile', 'PackInputs')
+    ]
     return Compose([TRANSFORMS.build(s) for s in keep])
 
 
@@ -100,8 +108,8 @@ def render(args) -> None:
     images = [mmcv.imread(p) for p in paths]  # BGR uint8, as in training
     grid = []  # rows of (image RGB uint8, caption)
     for title, suffix, kind in ROWS:
-        cfg = Config.fromfile(str(REPO / 'configs' / 'ablations' /
-                                  f'{PREFIX}{suffix}.py'))
+        cfg = Config.fromfile(
+            str(REPO / 'configs' / 'ablations' / f'{PREFIX}{suffix}.py'))
         np.random.seed(args.seed)
         torch.manual_seed(args.seed)
         if kind == 'test':
@@ -117,23 +125,28 @@ def render(args) -> None:
         if kind == 'batch':
             augment = BATCH_AUGMENTS.build(cfg.model.train_cfg.augments)
             batch = torch.from_numpy(np.stack(outs)).permute(0, 3, 1, 2)
-            scores = torch.nn.functional.one_hot(torch.tensor(labels),
-                                                 len(classes))
+            scores = torch.nn.functional.one_hot(
+                torch.tensor(labels), len(classes))
             mixed, scores = augment(batch.float(), scores)
-            outs = [m.permute(1, 2, 0).clamp(0, 255).round().byte().numpy()
-                    for m in mixed]
+            outs = [
+                m.permute(1, 2, 0).clamp(0, 255).round().byte().numpy()
+                for m in mixed
+            ]
             captions = []
             for s in scores:
                 top = torch.argsort(s, descending=True)[:2]
                 captions.append(' + '.join(
                     f'{classes[int(i)]} {float(s[i]):.2f}' for i in top
                     if s[i] > 0.005))
-        grid.append((title, [(o[..., ::-1], c) for o, c in zip(outs, captions)]))
+        grid.append(
+            (title, [(o[..., ::-1], c) for o, c in zip(outs, captions)]))
 
     ncols = len(images)
-    fig, axes = plt.subplots(len(grid), ncols,
-                             figsize=(2.1 * ncols, 2.35 * len(grid)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(grid),
+        ncols,
+        figsize=(2.1 * ncols, 2.35 * len(grid)),
+        squeeze=False)
     for r, (title, cells) in enumerate(grid):
         for c, (img, caption) in enumerate(cells):
             ax = axes[r][c]
@@ -142,8 +155,10 @@ def render(args) -> None:
             ax.set_yticks([])
             ax.set_xlabel(caption, fontsize=7)
         axes[r][0].set_ylabel(title, fontsize=7, rotation=90)
-    fig.suptitle('TrashNet val images under each augmentation of '
-                 'configs/ablations (seed %d)' % args.seed, fontsize=9)
+    fig.suptitle(
+        'TrashNet val images under each augmentation of '
+        'configs/ablations (seed %d)' % args.seed,
+        fontsize=9)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=80)

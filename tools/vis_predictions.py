@@ -27,15 +27,19 @@ def parse_args():
     parser.add_argument('--out', required=True, help='output image (.png)')
     parser.add_argument('--num', type=int, default=8, help='images to show')
     parser.add_argument('--cols', type=int, default=4, help='grid columns')
-    parser.add_argument('--start', type=int, default=0,
-                        help='index of the first test sample')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config')
+    parser.add_argument(
+        '--start', type=int, default=0, help='index of the first test sample')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config')
     return parser.parse_args()
 
 
-def predict_samples(cfg, checkpoint: str, indices: Sequence[int]
-                    ) -> Tuple[List[np.ndarray], List[int], List[int], List[str]]:
+def predict_samples(
+    cfg, checkpoint: str, indices: Sequence[int]
+) -> Tuple[List[np.ndarray], List[int], List[int], List[str]]:
     """Run the model of ``cfg`` on some samples of its test set.
 
     Args:
@@ -61,8 +65,10 @@ def predict_samples(cfg, checkpoint: str, indices: Sequence[int]
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     bad = [i for i in indices if not 0 <= i < len(dataset)]
     if bad:
-        raise ConfigError(f'Sample indices {bad[:3]} are outside the test set '
-                          f'(size {len(dataset)}).', fix='lower --start/--num.')
+        raise ConfigError(
+            f'Sample indices {bad[:3]} are outside the test set '
+            f'(size {len(dataset)}).',
+            fix='lower --start/--num.')
     model = get_model(cfg, pretrained=checkpoint, device='cpu')
     check_checkpoint_matches(model, checkpoint, cfg)
     model.eval()
@@ -80,8 +86,11 @@ def predict_samples(cfg, checkpoint: str, indices: Sequence[int]
     return images, preds, truths, list(dataset.metainfo['classes'])
 
 
-def plot_grid(images: Sequence[np.ndarray], preds: Sequence[int],
-              truths: Sequence[int], classes: Sequence[str], out: str,
+def plot_grid(images: Sequence[np.ndarray],
+              preds: Sequence[int],
+              truths: Sequence[int],
+              classes: Sequence[str],
+              out: str,
               cols: int = 4) -> List[str]:
     """Save a grid of images titled ``pred / true``, green right, red wrong.
 
@@ -107,8 +116,8 @@ def plot_grid(images: Sequence[np.ndarray], preds: Sequence[int],
     n = len(images)
     cols = max(1, min(cols, n))
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
     colours = []
     for ax in axes.flat:
         ax.axis('off')
@@ -116,8 +125,10 @@ def plot_grid(images: Sequence[np.ndarray], preds: Sequence[int],
         colour = RIGHT if p == t else WRONG
         colours.append(colour)
         ax.imshow(img, cmap='gray' if img.ndim == 2 else None)
-        ax.set_title(f'pred: {classes[p]}\ntrue: {classes[t]}', color=colour,
-                     fontsize=9)
+        ax.set_title(
+            f'pred: {classes[p]}\ntrue: {classes[t]}',
+            color=colour,
+            fontsize=9)
     fig.tight_layout()
     fmt = osp.splitext(out)[1].lstrip('.') or 'png'
     with atomic_write(out, 'wb') as f:

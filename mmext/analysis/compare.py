@@ -69,8 +69,8 @@ def typed_keys(items: Sequence[Any]) -> Optional[List[str]]:
         One key per item, or ``None`` when not every item is a dict with a
         ``type``.
     """
-    if not items or not all(isinstance(v, dict) and 'type' in v
-                            for v in items):
+    if not items or not all(
+            isinstance(v, dict) and 'type' in v for v in items):
         return None
     seen: Dict[str, int] = {}
     keys = []
@@ -81,7 +81,8 @@ def typed_keys(items: Sequence[Any]) -> Optional[List[str]]:
     return keys
 
 
-def flatten_config(cfg: Any, prefix: str = '',
+def flatten_config(cfg: Any,
+                   prefix: str = '',
                    by_type: bool = True) -> Dict[str, Any]:
     """Flatten nested dicts and lists of dicts to dotted keys.
 
@@ -109,8 +110,8 @@ def flatten_config(cfg: Any, prefix: str = '',
     elif keys is not None:
         items = [(f'{prefix}[{k}]', v) for k, v in zip(keys, cfg)]
         out[f'{prefix}[order]'] = ' > '.join(k.split('#')[0] for k in keys)
-    elif isinstance(cfg, list) and any(isinstance(v, (dict, list))
-                                       for v in cfg):
+    elif isinstance(cfg, list) and any(
+            isinstance(v, (dict, list)) for v in cfg):
         items = [(f'{prefix}.{i}' if prefix else str(i), v)
                  for i, v in enumerate(cfg)]
     else:
@@ -143,7 +144,8 @@ def shorten(text: str, width: int = 48) -> str:
 
 
 def config_diff(configs: Sequence[Any],
-                ignore: Sequence[str] = IGNORED_KEYS, width: int = 0,
+                ignore: Sequence[str] = IGNORED_KEYS,
+                width: int = 0,
                 by_type: bool = True) -> pd.DataFrame:
     """The resolved config keys whose values differ between configs.
 
@@ -168,10 +170,11 @@ def config_diff(configs: Sequence[Any],
         if any(v != values[0] for v in values[1:]):
             # a type sequence is only useful whole: allow it twice the width
             w = 2 * width if key.endswith('[order]') else width
-            rows[key] = [shorten(repr(v) if v is not MISSING else v, w)
-                         for v in values]
-    return pd.DataFrame.from_dict(rows, orient='index',
-                                  columns=list(range(len(flats))))
+            rows[key] = [
+                shorten(repr(v) if v is not MISSING else v, w) for v in values
+            ]
+    return pd.DataFrame.from_dict(
+        rows, orient='index', columns=list(range(len(flats))))
 
 
 def find_config(work_dir: str) -> Optional[str]:
@@ -188,10 +191,12 @@ def find_config(work_dir: str) -> Optional[str]:
     Returns:
         The config file; ``None`` when there is none.
     """
-    dumped = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                       'config.py')))
-    trained = [c for c in dumped
-               if osp.isfile(osp.join(osp.dirname(c), 'scalars.json'))]
+    dumped = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'config.py')))
+    trained = [
+        c for c in dumped
+        if osp.isfile(osp.join(osp.dirname(c), 'scalars.json'))
+    ]
     if trained:
         return trained[-1]
     top = sorted(glob.glob(osp.join(work_dir, '*.py')), key=osp.getmtime)
@@ -211,8 +216,8 @@ def read_test_metrics(work_dir: str) -> Dict[str, float]:
     Returns:
         ``{metric: value}`` (empty when no test run is there).
     """
-    for path in sorted(glob.glob(osp.join(work_dir, '*', '*.json')),
-                       reverse=True):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', '*.json')), reverse=True):
         stamp = osp.basename(osp.dirname(path))
         if osp.basename(path) != f'{stamp}.json':
             continue
@@ -222,8 +227,11 @@ def read_test_metrics(work_dir: str) -> Dict[str, float]:
         except (OSError, json.JSONDecodeError):
             continue
         if lines:
-            return {k: v for k, v in lines[-1].items()
-                    if k not in ('time', 'data_time', 'step')}
+            return {
+                k: v
+                for k, v in lines[-1].items()
+                if k not in ('time', 'data_time', 'step')
+            }
     return {}
 
 
@@ -246,7 +254,8 @@ def load_run(path: str, name: Optional[str] = None) -> Run:
                 f'{path} holds no config (a work dir has <name>.py or '
                 '<timestamp>/vis_data/config.py).',
                 fix='pass a work dir written by tools/train.py, or a config '
-                'file.', path=path)
+                'file.',
+                path=path)
         name = name or osp.basename(osp.normpath(path))
         curves = read_scalars(path, name) if scalars_files(path) else None
         config = _plain(load_config(cfg_file).to_dict())
@@ -254,8 +263,10 @@ def load_run(path: str, name: Optional[str] = None) -> Run:
             config['load_from'] = None
         return Run(name, config, curves, read_test_metrics(path))
     if not path.endswith('.py'):
-        raise ConfigError(f'{path} is neither a work dir nor a .py config.',
-                          fix='pass work dirs or config files.', path=path)
+        raise ConfigError(
+            f'{path} is neither a work dir nor a .py config.',
+            fix='pass work dirs or config files.',
+            path=path)
     name = name or osp.splitext(osp.basename(path))[0]
     return Run(name, _plain(load_config(path).to_dict()))
 
@@ -303,8 +314,10 @@ def runs_table(runs: Sequence[Run],
     return frame
 
 
-def format_table(frame: pd.DataFrame, markdown: bool = False,
-                 index: bool = False, digits: int = 2) -> str:
+def format_table(frame: pd.DataFrame,
+                 markdown: bool = False,
+                 index: bool = False,
+                 digits: int = 2) -> str:
     """Format a table as aligned text or GitHub Markdown (no extra deps).
 
     Args:
@@ -330,20 +343,25 @@ def format_table(frame: pd.DataFrame, markdown: bool = False,
     body = [[cell(v) for v in row] for row in frame.itertuples(index=False)]
     if markdown:
         esc = lambda s: s.replace('|', '\\|')  # noqa: E731
-        lines = ['| ' + ' | '.join(esc(h) for h in header) + ' |',
-                 '|' + '|'.join('---' for _ in header) + '|']
+        lines = [
+            '| ' + ' | '.join(esc(h) for h in header) + ' |',
+            '|' + '|'.join('---' for _ in header) + '|'
+        ]
         lines += ['| ' + ' | '.join(esc(c) for c in r) + ' |' for r in body]
         return '\n'.join(lines)
-    widths = [max([len(h)] + [len(r[i]) for r in body])
-              for i, h in enumerate(header)]
+    widths = [
+        max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)
+    ]
     fmt = lambda r: '  '.join(c.ljust(w) for c, w in zip(r, widths))  # noqa
     lines = [fmt(header), '  '.join('-' * w for w in widths)]
     lines += [fmt(r) for r in body]
     return '\n'.join(line.rstrip() for line in lines)
 
 
-def compare_text(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
-                 markdown: bool = False, width: int = 48,
+def compare_text(runs: Sequence[Run],
+                 metrics: Optional[Sequence[str]] = None,
+                 markdown: bool = False,
+                 width: int = 48,
                  by_type: bool = True) -> str:
     """The metrics table and the config diff of runs, as text or Markdown.
 
@@ -359,21 +377,24 @@ def compare_text(runs: Sequence[Run], metrics: Optional[Sequence[str]] = None,
     """
     parts = []
     if any(r.curves is not None or r.test for r in runs):
-        parts += ['## Metrics' if markdown else 'Metrics:',
-                  format_table(runs_table(runs, metrics), markdown=markdown),
-                  '']
+        parts += [
+            '## Metrics' if markdown else 'Metrics:',
+            format_table(runs_table(runs, metrics), markdown=markdown), ''
+        ]
     diff = config_diff([r.config for r in runs], width=width, by_type=by_type)
     diff.columns = [r.name for r in runs]
-    parts.append('## Config keys that differ' if markdown
-                 else 'Config keys that differ:')
-    parts.append(format_table(diff.rename_axis('key'), markdown=markdown,
-                              index=True) if len(diff)
-                 else 'none (the resolved configs are identical)')
+    parts.append('## Config keys that differ'
+                 if markdown else 'Config keys that differ:')
+    parts.append(
+        format_table(diff.rename_axis('key'), markdown=markdown, index=True)
+        if len(diff) else 'none (the resolved configs are identical)')
     return '\n'.join(parts)
 
 
-def write_report(runs: Sequence[Run], path: str,
-                 metrics: Optional[Sequence[str]] = None, width: int = 60,
+def write_report(runs: Sequence[Run],
+                 path: str,
+                 metrics: Optional[Sequence[str]] = None,
+                 width: int = 60,
                  val_key: Optional[str] = None) -> List[str]:
     """A Markdown or HTML report: metrics, curves side by side, config diff.
 
@@ -399,8 +420,10 @@ def write_report(runs: Sequence[Run], path: str,
     from .curves import VAL_DEFAULT, plot_curves
     html = path.lower().endswith(('.html', '.htm'))
     if not html and not path.lower().endswith('.md'):
-        raise ConfigError(f'{path}: a report is .md or .html.',
-                          fix='name it report.md or report.html.', path=path)
+        raise ConfigError(
+            f'{path}: a report is .md or .html.',
+            fix='name it report.md or report.html.',
+            path=path)
     written = []
     curves = [r.curves for r in runs if r.curves is not None]
     png = None
@@ -429,18 +452,22 @@ def write_report(runs: Sequence[Run], path: str,
         with open(png, 'rb') as f:
             data = base64.b64encode(f.read()).decode()
         os.remove(png)
-        body += ['<h2>Curves</h2>',
-                 f'<img alt="curves" style="max-width:100%" '
-                 f'src="data:image/png;base64,{data}">']
+        body += [
+            '<h2>Curves</h2>', f'<img alt="curves" style="max-width:100%" '
+            f'src="data:image/png;base64,{data}">'
+        ]
     if any(r.curves is not None or r.test for r in runs):
-        body += ['<h2>Metrics</h2>',
-                 runs_table(runs, metrics).to_html(index=False, na_rep='-',
-                                                   float_format='%.2f')]
+        body += [
+            '<h2>Metrics</h2>',
+            runs_table(runs, metrics).to_html(
+                index=False, na_rep='-', float_format='%.2f')
+        ]
     diff = config_diff([r.config for r in runs], width=width)
     diff.columns = [r.name for r in runs]
     body.append('<h2>Config keys that differ</h2>')
-    body.append(diff.rename_axis('key').to_html() if len(diff) else
-                '<p>none (the resolved configs are identical)</p>')
+    body.append(
+        diff.rename_axis('key').to_html(
+        ) if len(diff) else '<p>none (the resolved configs are identical)</p>')
     page = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
             f'<title>{esc(title)}</title><style>body{{font-family:sans-serif;'
             'margin:2em}table{border-collapse:collapse}td,th{border:1px solid'

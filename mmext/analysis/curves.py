@@ -1,4 +1,6 @@
-"""Training curves from mmengine's ``<work_dir>/<timestamp>/vis_data/scalars.json``.
+"""Training curves from mmengine's scalars.json files.
+
+They are read from ``<work_dir>/<timestamp>/vis_data/scalars.json``.
 
 Every start of ``tools/train.py`` (including ``--resume``) writes a new
 timestamp folder. :func:`read_scalars` merges them in time order; when a later
@@ -73,9 +75,13 @@ def scalars_files(path: str) -> List[str]:
     """
     if osp.isfile(path):
         return [path]
-    patterns = [osp.join(path, '*', 'vis_data', 'scalars.json'),
-                osp.join(path, 'vis_data', 'scalars.json')]
-    files = sorted({f for p in patterns for f in glob.glob(p)},
+    patterns = [
+        osp.join(path, '*', 'vis_data', 'scalars.json'),
+        osp.join(path, 'vis_data', 'scalars.json')
+    ]
+    files = sorted({f
+                    for p in patterns
+                    for f in glob.glob(p)},
                    key=lambda f: osp.basename(osp.dirname(osp.dirname(f))))
     return files
 
@@ -115,15 +121,17 @@ def read_scalars(path: str, name: Optional[str] = None) -> Curves:
             f'No vis_data/scalars.json found under {path}.',
             fix='pass the work dir of a training run (mmengine writes '
             '<work_dir>/<timestamp>/vis_data/scalars.json once the first '
-            'iterations are logged).', path=path)
+            'iterations are logged).',
+            path=path)
     train = pd.DataFrame()
     val = pd.DataFrame()
     by_epoch = True
     for file in files:
         recs = _read_json_lines(file)
         t = pd.DataFrame([r for r in recs if 'loss' in r or 'iter' in r])
-        v = pd.DataFrame([r for r in recs if not ('loss' in r or 'iter' in r)
-                          and 'step' in r])
+        v = pd.DataFrame([
+            r for r in recs if not ('loss' in r or 'iter' in r) and 'step' in r
+        ])
         if not t.empty and 'epoch' not in t:
             t['epoch'] = t['iter']
             by_epoch = False
@@ -141,14 +149,14 @@ def read_scalars(path: str, name: Optional[str] = None) -> Curves:
         val = pd.concat([val, v], ignore_index=True)
     if not train.empty:
         train = train.sort_values(['epoch', 'iter']).reset_index(drop=True)
-        train['x'] = train['iter'] / (iters_per_epoch(train) if by_epoch
-                                      else 1.0)
+        train['x'] = train['iter'] / (
+            iters_per_epoch(train) if by_epoch else 1.0)
     if not val.empty:
-        val = val.drop_duplicates('epoch', keep='last').sort_values(
-            'epoch').reset_index(drop=True)
+        val = val.drop_duplicates(
+            'epoch', keep='last').sort_values('epoch').reset_index(drop=True)
     if name is None:
-        base = path if osp.isdir(path) else osp.dirname(osp.dirname(
-            osp.dirname(path)))
+        base = path if osp.isdir(path) else osp.dirname(
+            osp.dirname(osp.dirname(path)))
         name = osp.basename(osp.normpath(base))
     return Curves(name, train, val, files, by_epoch)
 
@@ -173,8 +181,10 @@ def iters_per_epoch(train: pd.DataFrame) -> float:
     return float(max(train['iter'].max(), 1))
 
 
-def plot_curves(runs: Sequence[Curves], path: str,
-                val_key: str = VAL_DEFAULT, loss_key: str = 'loss') -> None:
+def plot_curves(runs: Sequence[Curves],
+                path: str,
+                val_key: str = VAL_DEFAULT,
+                loss_key: str = 'loss') -> None:
     """Plot train loss and a val metric per epoch, and the LR, for runs.
 
     Args:
@@ -195,25 +205,44 @@ def plot_curves(runs: Sequence[Curves], path: str,
     for i, run in enumerate(runs):
         colour = f'C{i % 10}'
         if loss_key in run.train:
-            ax_loss.plot(run.train['x'], run.train[loss_key], color=colour,
-                         alpha=0.25, linewidth=0.8)
+            ax_loss.plot(
+                run.train['x'],
+                run.train[loss_key],
+                color=colour,
+                alpha=0.25,
+                linewidth=0.8)
             per_epoch = run.train_per_epoch(loss_key)
-            ax_loss.plot(per_epoch.index, per_epoch.values, 'o-',
-                         color=colour, label=run.name)
+            ax_loss.plot(
+                per_epoch.index,
+                per_epoch.values,
+                'o-',
+                color=colour,
+                label=run.name)
         metric = run.val_metric(val_key)
         if len(metric):
             best = metric.idxmax()
-            ax_val.plot(metric.index, metric.values, 'o-', color=colour,
-                        label=f'{run.name} (best {metric.max():.2f} @ {best})')
-            ax_val.plot([best], [metric.max()], '*', color=colour,
+            ax_val.plot(
+                metric.index,
+                metric.values,
+                'o-',
+                color=colour,
+                label=f'{run.name} (best {metric.max():.2f} @ {best})')
+            ax_val.plot([best], [metric.max()],
+                        '*',
+                        color=colour,
                         markersize=14)
         lr_key = run.lr_key
         if lr_key:
-            ax_lr.plot(run.train['x'], run.train[lr_key], color=colour,
-                       label=f'{run.name} ({lr_key})')
+            ax_lr.plot(
+                run.train['x'],
+                run.train[lr_key],
+                color=colour,
+                label=f'{run.name} ({lr_key})')
     unit = 'epoch' if all(r.by_epoch for r in runs) else 'epoch / iteration'
-    ax_loss.set(title=f'train {loss_key} (dots: {unit} mean)', xlabel=unit,
-                ylabel=loss_key)
+    ax_loss.set(
+        title=f'train {loss_key} (dots: {unit} mean)',
+        xlabel=unit,
+        ylabel=loss_key)
     ax_val.set(title=f'val {val_key}', xlabel=unit, ylabel=val_key)
     ax_lr.set(title='learning rate', xlabel=unit, ylabel='lr')
     for ax in (ax_loss, ax_val, ax_lr):

@@ -1,4 +1,4 @@
-"""Data set report: what is in a garbage data set, and what would spoil training.
+"""Data set report: what is in a garbage data set, what would spoil training.
 
 Reads the splits the way training does (:class:`GarbageDataset` built from a
 config, or from a data folder in one of its layouts), then opens every image
@@ -89,10 +89,12 @@ class DatasetReport:
 
     def to_text(self) -> str:
         """A plain-text report: counts table, size summary and problems."""
-        lines = [f'Data set: {self.source}',
-                 f'{len(self.classes)} classes, {len(self.images)} images '
-                 f'in splits {", ".join(self.splits)}', '',
-                 self.counts().to_string(), '']
+        lines = [
+            f'Data set: {self.source}',
+            f'{len(self.classes)} classes, {len(self.images)} images '
+            f'in splits {", ".join(self.splits)}', '',
+            self.counts().to_string(), ''
+        ]
         ok = self.images[self.images['readable']]
         if len(ok):
             w, h = ok['width'], ok['height']
@@ -102,10 +104,10 @@ class DatasetReport:
                 f'(median {int(w.median())}), height {int(h.min())}..'
                 f'{int(h.max())} (median {int(h.median())}); aspect W/H '
                 f'{ratio.min():.2f}..{ratio.max():.2f} (median '
-                f'{ratio.median():.2f})',
-                'colour modes: ' + ', '.join(
-                    f'{m} {n}' for m, n in ok['mode'].value_counts().items()),
-                '']
+                f'{ratio.median():.2f})', 'colour modes: ' +
+                ', '.join(f'{m} {n}'
+                          for m, n in ok['mode'].value_counts().items()), ''
+            ]
         if self.problems:
             lines += [str(p) for p in self.problems]
         else:
@@ -159,16 +161,22 @@ class DatasetReport:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
         for split in self.splits:
             part = ok[ok['split'] == split]
-            ax1.scatter(part['width'], part['height'], s=8, alpha=0.5,
-                        label=f'{split} ({len(part)})')
+            ax1.scatter(
+                part['width'],
+                part['height'],
+                s=8,
+                alpha=0.5,
+                label=f'{split} ({len(part)})')
         ax1.set_xlabel('width (px)')
         ax1.set_ylabel('height (px)')
         ax1.set_title('Image sizes')
         ax1.legend(loc='best', fontsize=8)
         ratio = (ok['width'] / ok['height']).to_numpy()
         if len(ratio):
-            ax2.hist(ratio, bins=min(40, max(5, len(np.unique(ratio)))),
-                     color='tab:gray')
+            ax2.hist(
+                ratio,
+                bins=min(40, max(5, len(np.unique(ratio)))),
+                color='tab:gray')
         ax2.set_xlabel('aspect ratio W/H')
         ax2.set_ylabel('images')
         ax2.set_title('Aspect ratios')
@@ -194,8 +202,8 @@ def save_figure(fig, path: str, dpi: int = 100) -> None:
 # finding the splits
 def _garbage_dataset(**kwargs):
     from ..datasets import GarbageDataset
-    return GarbageDataset(allow_empty_classes=True, check_files=False,
-                          pipeline=[], **kwargs)
+    return GarbageDataset(
+        allow_empty_classes=True, check_files=False, pipeline=[], **kwargs)
 
 
 def _samples(dataset) -> List[Tuple[str, int]]:
@@ -219,8 +227,10 @@ def splits_from_folder(root: str) -> Tuple[List[str], Dict[str, list]]:
         ``(classes, {split: [(image path, label), ...]})``.
     """
     if not osp.isdir(root):
-        raise DataError(f'Data folder {root} does not exist.',
-                        fix='pass a data folder or a config file.', path=root)
+        raise DataError(
+            f'Data folder {root} does not exist.',
+            fix='pass a data folder or a config file.',
+            path=root)
     meta = osp.join(root, 'meta')
     lists = [s for s in SPLITS if osp.isfile(osp.join(meta, f'{s}.txt'))]
     splits, classes = {}, None
@@ -229,20 +239,25 @@ def splits_from_folder(root: str) -> Tuple[List[str], Dict[str, list]]:
         prefix = 'images' if osp.isdir(osp.join(root, 'images')) else ''
         for split in lists:
             ds = _garbage_dataset(
-                data_root=root, ann_file=f'meta/{split}.txt',
-                data_prefix=prefix, layout='list',
+                data_root=root,
+                ann_file=f'meta/{split}.txt',
+                data_prefix=prefix,
+                layout='list',
                 classes=names if osp.isfile(names) else None)
             classes = list(ds.metainfo['classes'])
             splits[split] = _samples(ds)
         return classes, splits
     folders = [s for s in SPLITS if osp.isdir(osp.join(root, s))]
     if folders:
-        class_dirs = sorted({d for s in folders
-                             for d in os.listdir(osp.join(root, s))
-                             if osp.isdir(osp.join(root, s, d))})
+        class_dirs = sorted({
+            d
+            for s in folders
+            for d in os.listdir(osp.join(root, s))
+            if osp.isdir(osp.join(root, s, d))
+        })
         for split in folders:
-            ds = _garbage_dataset(data_prefix=osp.join(root, split),
-                                  classes=class_dirs or None)
+            ds = _garbage_dataset(
+                data_prefix=osp.join(root, split), classes=class_dirs or None)
             classes = list(ds.metainfo['classes'])
             splits[split] = _samples(ds)
         return classes, splits
@@ -287,8 +302,9 @@ def splits_from_config(cfg) -> Tuple[List[str], Dict[str, list]]:
         classes = classes or list(ds.metainfo['classes'])
         splits[split] = _samples(ds)
     if not splits:
-        raise DataError('The config defines no train/val/test data set.',
-                        fix='pass a training config, or a data folder.')
+        raise DataError(
+            'The config defines no train/val/test data set.',
+            fix='pass a training config, or a data folder.')
     return classes, splits
 
 
@@ -306,8 +322,14 @@ def inspect_image(path: str) -> dict:
     import mmcv
     from PIL import Image
 
-    info = dict(sha1='', width=np.nan, height=np.nan, mode='', readable=False,
-                error='', truncated=False)
+    info = dict(
+        sha1='',
+        width=np.nan,
+        height=np.nan,
+        mode='',
+        readable=False,
+        error='',
+        truncated=False)
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -336,7 +358,9 @@ def inspect_image(path: str) -> dict:
     return info
 
 
-def scan_dataset(source: str, tiny: int = 10, min_side: int = 32,
+def scan_dataset(source: str,
+                 tiny: int = 10,
+                 min_side: int = 32,
                  imbalance: float = 10.0,
                  cfg_options: Optional[dict] = None) -> DatasetReport:
     """Scan a data set and grade what is wrong with it.
@@ -377,10 +401,17 @@ def scan_dataset(source: str, tiny: int = 10, min_side: int = 32,
         if path not in cache:
             cache[path] = inspect_image(path)
         name = classes[label] if 0 <= label < len(classes) else ''
-        rows.append(dict(split=split, path=path, label=label, **{
-            'class': name}, **cache[path]))
-    columns = ['split', 'path', 'label', 'class', 'sha1', 'width', 'height',
-               'mode', 'readable', 'error', 'truncated']
+        rows.append(
+            dict(
+                split=split,
+                path=path,
+                label=label,
+                **{'class': name},
+                **cache[path]))
+    columns = [
+        'split', 'path', 'label', 'class', 'sha1', 'width', 'height', 'mode',
+        'readable', 'error', 'truncated'
+    ]
     images = pd.DataFrame(rows, columns=columns)
     report = DatasetReport(source, classes, images, [])
     report.problems = find_problems(report, tiny, min_side, imbalance)
@@ -394,7 +425,9 @@ def _short(paths: Sequence[str], root: str = '') -> List[str]:
     return out
 
 
-def find_problems(report: DatasetReport, tiny: int = 10, min_side: int = 32,
+def find_problems(report: DatasetReport,
+                  tiny: int = 10,
+                  min_side: int = 32,
                   imbalance: float = 10.0) -> List[Problem]:
     """Grade the findings of a scanned report (see :func:`scan_dataset`).
 
@@ -417,67 +450,80 @@ def find_problems(report: DatasetReport, tiny: int = 10, min_side: int = 32,
 
     for split in report.splits:
         if counts[split].sum() == 0:
-            problems.append(Problem('error', f'Split {split} has no images.',
-                                    'check its label file or folder.'))
+            problems.append(
+                Problem('error', f'Split {split} has no images.',
+                        'check its label file or folder.'))
     empty = counts.index[counts[train] == 0].tolist()
     if empty:
-        problems.append(Problem(
-            'error', f'{len(empty)} class(es) have no {train} images: '
-            f'{empty}. The model would learn to never predict them.',
-            'add images for them, or remove them from the class list and '
-            'relabel (tools/prepare_data.py rewrites the lists).'))
+        problems.append(
+            Problem(
+                'error', f'{len(empty)} class(es) have no {train} images: '
+                f'{empty}. The model would learn to never predict them.',
+                'add images for them, or remove them from the class list and '
+                'relabel (tools/prepare_data.py rewrites the lists).'))
     small = counts.index[(counts[train] > 0) & (counts[train] < tiny)].tolist()
     if small:
-        problems.append(Problem(
-            'warning', f'{len(small)} class(es) have fewer than {tiny} {train} '
-            f'images: ' + ', '.join(f'{c} ({counts.at[c, train]})'
-                                    for c in small) + '.',
-            'collect more images, merge the class, or oversample it (e.g. '
-            'ClassBalancedDataset).'))
+        problems.append(
+            Problem(
+                'warning',
+                f'{len(small)} class(es) have fewer than {tiny} {train} '
+                f'images: ' + ', '.join(f'{c} ({counts.at[c, train]})'
+                                        for c in small) + '.',
+                'collect more images, merge the class, or oversample it (e.g. '
+                'ClassBalancedDataset).'))
     for split in report.splits:
         if split == train:
             continue
         missing = counts.index[(counts[split] == 0)
                                & (counts[train] > 0)].tolist()
         if missing and counts[split].sum():
-            problems.append(Problem(
-                'warning', f'{len(missing)} class(es) have no {split} images: '
-                f'{missing}; their accuracy cannot be measured.',
-                f'move some images of these classes into {split}.'))
+            problems.append(
+                Problem(
+                    'warning',
+                    f'{len(missing)} class(es) have no {split} images: '
+                    f'{missing}; their accuracy cannot be measured.',
+                    f'move some images of these classes into {split}.'))
     nonzero = counts[train][counts[train] > 0]
     if len(nonzero) > 1 and nonzero.max() / nonzero.min() > imbalance:
-        problems.append(Problem(
-            'warning', f'Classes are imbalanced: {nonzero.idxmax()} has '
-            f'{nonzero.max()} {train} images, {nonzero.idxmin()} only '
-            f'{nonzero.min()} ({nonzero.max() / nonzero.min():.0f}x).',
-            'use ClassBalancedDataset or class weights in the loss, and '
-            'watch per-class recall.'))
+        problems.append(
+            Problem(
+                'warning', f'Classes are imbalanced: {nonzero.idxmax()} has '
+                f'{nonzero.max()} {train} images, {nonzero.idxmin()} only '
+                f'{nonzero.min()} ({nonzero.max() / nonzero.min():.0f}x).',
+                'use ClassBalancedDataset or class weights in the loss, and '
+                'watch per-class recall.'))
 
     bad = images[~images['readable']].drop_duplicates('path')
     if len(bad):
-        kinds = '; '.join(f'{n} {k}' for k, n in
-                          bad['error'].value_counts().items())
-        problems.append(Problem(
-            'error', f'{len(bad)} image(s) cannot be read ({kinds}). '
-            'Training stops when it reaches one.',
-            'delete or replace them and remove them from the label lists.',
-            short(bad['path'].tolist())))
+        kinds = '; '.join(f'{n} {k}'
+                          for k, n in bad['error'].value_counts().items())
+        problems.append(
+            Problem(
+                'error', f'{len(bad)} image(s) cannot be read ({kinds}). '
+                'Training stops when it reaches one.',
+                'delete or replace them and remove them from the label lists.',
+                short(bad['path'].tolist())))
     trunc = images[images['truncated']].drop_duplicates('path')
     if len(trunc):
-        problems.append(Problem(
-            'warning', f'{len(trunc)} JPEG(s) are truncated (no end marker); '
-            'they decode with a grey or garbled part.',
-            're-download or re-export them.', short(trunc['path'].tolist())))
+        problems.append(
+            Problem(
+                'warning',
+                f'{len(trunc)} JPEG(s) are truncated (no end marker); '
+                'they decode with a grey or garbled part.',
+                're-download or re-export them.',
+                short(trunc['path'].tolist())))
 
     # the same path listed twice, and the same bytes under different paths
     for split in report.splits:
         part = images[images['split'] == split]
         rep = part[part['path'].duplicated()]
         if len(rep):
-            problems.append(Problem(
-                'warning', f'{len(rep)} file(s) are listed more than once in '
-                f'{split}.', 'remove the repeated lines.',
-                short(rep['path'].unique().tolist())))
+            problems.append(
+                Problem(
+                    'warning',
+                    f'{len(rep)} file(s) are listed more than once in '
+                    f'{split}.', 'remove the repeated lines.',
+                    short(rep['path'].unique().tolist())))
     hashed = images[images['sha1'] != ''].drop_duplicates(['split', 'path'])
     within, across, conflict = defaultdict(list), [], []
     for _, group in hashed.groupby('sha1'):
@@ -493,49 +539,65 @@ def find_problems(report: DatasetReport, tiny: int = 10, min_side: int = 32,
             conflict.append(files)
     for split, sets in within.items():
         extra = sum(len(s) - 1 for s in sets)
-        problems.append(Problem(
-            'warning', f'{extra} duplicate file(s) in {split} ({len(sets)} '
-            'groups of identical bytes): they weigh double in training.',
-            'keep one file of each group.',
-            [' = '.join(short(s[:2])) for s in sets]))
+        problems.append(
+            Problem(
+                'warning',
+                f'{extra} duplicate file(s) in {split} ({len(sets)} '
+                'groups of identical bytes): they weigh double in training.',
+                'keep one file of each group.',
+                [' = '.join(short(s[:2])) for s in sets]))
     if across:
         pairs = sorted({'/'.join(sorted(g['split'].unique())) for g in across})
-        problems.append(Problem(
-            'warning', f'{len(across)} image(s) appear in more than one split '
-            f'({", ".join(pairs)}): validation/test accuracy is inflated by '
-            'images the model trained on.',
-            'remove them from val/test (or re-split, e.g. tools/prepare_data.py).',
-            [' = '.join(short(g['path'].tolist()[:2])) for g in across]))
+        problems.append(
+            Problem(
+                'warning',
+                f'{len(across)} image(s) appear in more than one split '
+                f'({", ".join(pairs)}): validation/test accuracy is inflated '
+                'by '
+                'images the model trained on.',
+                'remove them from val/test (or re-split, e.g. '
+                'tools/prepare_data.py).',
+                [' = '.join(short(g['path'].tolist()[:2])) for g in across]))
     if conflict:
-        problems.append(Problem(
-            'warning', f'{len(conflict)} image(s) carry different labels in '
-            'different places.', 'decide on one label and fix the lists.',
-            [' = '.join(short(f[:2])) for f in conflict]))
+        problems.append(
+            Problem(
+                'warning',
+                f'{len(conflict)} image(s) carry different labels in '
+                'different places.', 'decide on one label and fix the lists.',
+                [' = '.join(short(f[:2])) for f in conflict]))
 
     ok = images[images['readable']].drop_duplicates('path')
     small_img = ok[np.minimum(ok['width'], ok['height']) < min_side]
     if len(small_img):
-        problems.append(Problem(
-            'warning', f'{len(small_img)} image(s) have a side shorter than '
-            f'{min_side} px; resizing blows them up to a blur.',
-            'check whether they are thumbnails or icons and drop them.',
-            short(small_img['path'].tolist())))
+        problems.append(
+            Problem(
+                'warning',
+                f'{len(small_img)} image(s) have a side shorter than '
+                f'{min_side} px; resizing blows them up to a blur.',
+                'check whether they are thumbnails or icons and drop them.',
+                short(small_img['path'].tolist())))
     cmyk = ok[ok['mode'] == 'CMYK']
     if len(cmyk):
-        problems.append(Problem(
-            'warning', f'{len(cmyk)} CMYK image(s): some decoders invert '
-            'their colours.', 'convert them to RGB (PIL: im.convert("RGB")).',
-            short(cmyk['path'].tolist())))
+        problems.append(
+            Problem(
+                'warning', f'{len(cmyk)} CMYK image(s): some decoders invert '
+                'their colours.',
+                'convert them to RGB (PIL: im.convert("RGB")).',
+                short(cmyk['path'].tolist())))
     gray = ok[ok['mode'].isin(['L', 'LA', '1', 'I', 'I;16', 'F'])]
     if len(gray):
-        problems.append(Problem(
-            'info', f'{len(gray)} grayscale image(s); they are loaded as 3 '
-            'equal channels.', '', short(gray['path'].tolist())))
+        problems.append(
+            Problem(
+                'info',
+                f'{len(gray)} grayscale image(s); they are loaded as 3 '
+                'equal channels.', '', short(gray['path'].tolist())))
     alpha = ok[ok['mode'].isin(['RGBA', 'LA', 'PA']) | (ok['mode'] == 'P')]
     if len(alpha):
-        problems.append(Problem(
-            'info', f'{len(alpha)} image(s) with transparency or a palette; '
-            'the alpha channel is dropped when loading.', '',
-            short(alpha['path'].tolist())))
+        problems.append(
+            Problem(
+                'info',
+                f'{len(alpha)} image(s) with transparency or a palette; '
+                'the alpha channel is dropped when loading.', '',
+                short(alpha['path'].tolist())))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(problems, key=lambda p: order[p.severity])

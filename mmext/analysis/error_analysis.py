@@ -1,4 +1,6 @@
-"""Error analysis of a test run from the CSV of ``tools/test.py --out preds.csv``.
+"""Error analysis of a test run.
+
+It reads the CSV of ``tools/test.py --out preds.csv``.
 
 The confusion matrix and per-class precision/recall come from mmpretrain's
 own :class:`ConfusionMatrix` and :class:`SingleLabelMetric`; this module adds
@@ -40,8 +42,8 @@ class ErrorAnalysis:
     @property
     def accuracy(self) -> float:
         """Top-1 accuracy in percent."""
-        return float((self.frame['pred_label'] == self.frame['gt_label']).mean()
-                     * 100)
+        return float(
+            (self.frame['pred_label'] == self.frame['gt_label']).mean() * 100)
 
     def confusion(self, level: str = 'class') -> np.ndarray:
         """Confusion matrix, rows = true, columns = predicted.
@@ -63,8 +65,8 @@ class ErrorAnalysis:
         gt = self.frame['gt_label'].to_numpy()
         if level == 'bin':
             if self.class_to_bin is None:
-                raise DataError('The data set defines no bins.',
-                                fix='use level="class".')
+                raise DataError(
+                    'The data set defines no bins.', fix='use level="class".')
             mapping = np.asarray(self.class_to_bin)
             return mapping[pred], mapping[gt]
         return pred, gt
@@ -83,11 +85,17 @@ class ErrorAnalysis:
         pred, gt = self._labels(level)
         names = self.classes if level == 'class' else self.bins
         precision, recall, f1, support = SingleLabelMetric.calculate(
-            torch.as_tensor(pred), torch.as_tensor(gt), average=None,
+            torch.as_tensor(pred),
+            torch.as_tensor(gt),
+            average=None,
             num_classes=len(names))
-        return pd.DataFrame({
-            'precision': precision.numpy(), 'recall': recall.numpy(),
-            'f1': f1.numpy(), 'support': support.numpy().astype(int)},
+        return pd.DataFrame(
+            {
+                'precision': precision.numpy(),
+                'recall': recall.numpy(),
+                'f1': f1.numpy(),
+                'support': support.numpy().astype(int)
+            },
             index=pd.Index(list(names), name=level))
 
     def confused_pairs(self, top: int = 10) -> pd.DataFrame:
@@ -104,14 +112,17 @@ class ErrorAnalysis:
         rows = []
         for i, j in zip(*np.nonzero(cm)):
             if i != j:
-                rows.append(dict(true=self.classes[i],
-                                 predicted=self.classes[j],
-                                 count=int(cm[i, j]),
-                                 share=100.0 * cm[i, j] / cm[i].sum()))
-        frame = pd.DataFrame(rows, columns=['true', 'predicted', 'count',
-                                            'share'])
-        return frame.sort_values(['count', 'share'], ascending=False).head(
-            top).reset_index(drop=True)
+                rows.append(
+                    dict(
+                        true=self.classes[i],
+                        predicted=self.classes[j],
+                        count=int(cm[i, j]),
+                        share=100.0 * cm[i, j] / cm[i].sum()))
+        frame = pd.DataFrame(
+            rows, columns=['true', 'predicted', 'count', 'share'])
+        return frame.sort_values(
+            ['count', 'share'],
+            ascending=False).head(top).reset_index(drop=True)
 
     def mistakes(self) -> pd.DataFrame:
         """The misclassified rows, most confident mistakes first."""
@@ -144,7 +155,10 @@ class ErrorAnalysis:
         from ..evaluation.calibration import plot_reliability
         ok = self.frame['pred_label'] == self.frame['gt_label']
         return plot_reliability(
-            path, self.frame['score'], ok, n_bins,
+            path,
+            self.frame['score'],
+            ok,
+            n_bins,
             title=f'Reliability of the top-1 score ({len(ok)} images)')
 
     def plot_confusion(self, path: str, level: str = 'class') -> None:
@@ -165,22 +179,31 @@ class ErrorAnalysis:
         from .dataset_report import save_figure
         names = list(self.classes if level == 'class' else self.bins)
         cm = torch.as_tensor(self.confusion(level))
-        fig = ConfusionMatrix.plot(cm, include_values=len(names) <= 30,
-                                   cmap='Blues', classes=names, show=False)
+        fig = ConfusionMatrix.plot(
+            cm,
+            include_values=len(names) <= 30,
+            cmap='Blues',
+            classes=names,
+            show=False)
         size = max(5.5, 0.45 * len(names) + 3)
         fig.set_size_inches(size, size)
         pred, gt = self._labels(level)
         acc = float((pred == gt).mean() * 100)
-        fig.axes[0].set_title(f'Confusion matrix ({level} level)\naccuracy '
-                              f'{acc:.1f}%, {len(gt)} images', fontsize=11)
+        fig.axes[0].set_title(
+            f'Confusion matrix ({level} level)\naccuracy '
+            f'{acc:.1f}%, {len(gt)} images',
+            fontsize=11)
         fig.tight_layout()
         save_figure(fig, path)
         plt.close(fig)
 
-    def contact_sheet(self, path: str, max_images: int = 40, cols: int = 8,
-                      thumb: int = 128,
-                      cam: Optional[Callable[[str, int], np.ndarray]] = None
-                      ) -> int:
+    def contact_sheet(
+            self,
+            path: str,
+            max_images: int = 40,
+            cols: int = 8,
+            thumb: int = 128,
+            cam: Optional[Callable[[str, int], np.ndarray]] = None) -> int:
         """Save a grid of misclassified images captioned true -> predicted.
 
         Args:
@@ -214,8 +237,8 @@ class ErrorAnalysis:
 
         def paste(im, x, y):
             im = ImageOps.contain(im.convert('RGB'), (thumb - 4, thumb - 4))
-            sheet.paste(im, (x + (thumb - im.width) // 2,
-                             y + (thumb - im.height) // 2))
+            sheet.paste(im, (x + (thumb - im.width) // 2, y +
+                             (thumb - im.height) // 2))
 
         for k, row in enumerate(wrong.itertuples(index=False)):
             x, y = (k % cols) * cell, (k // cols) * (thumb + caption)
@@ -223,20 +246,29 @@ class ErrorAnalysis:
                 with Image.open(row.img_path) as im:
                     paste(im, x, y)
                 if cam is not None:
-                    paste(Image.fromarray(cam(row.img_path,
-                                              int(row.pred_label))),
-                          x + thumb, y)
+                    paste(
+                        Image.fromarray(
+                            cam(row.img_path, int(row.pred_label))), x + thumb,
+                        y)
             except OSError:
-                draw.text((x + 4, y + thumb // 2), 'unreadable', fill='red',
+                draw.text((x + 4, y + thumb // 2),
+                          'unreadable',
+                          fill='red',
                           font=font)
             true = self.classes[row.gt_label]
             pred = self.classes[row.pred_label]
-            draw.text((x + 3, y + thumb), f'true: {true}', fill='black',
+            draw.text((x + 3, y + thumb),
+                      f'true: {true}',
+                      fill='black',
                       font=font)
             draw.text((x + 3, y + thumb + 14),
-                      f'pred: {pred} {row.score:.2f}', fill='red', font=font)
+                      f'pred: {pred} {row.score:.2f}',
+                      fill='red',
+                      font=font)
         if n == 0:
-            draw.text((4, 4), 'no misclassified images', fill='black',
+            draw.text((4, 4),
+                      'no misclassified images',
+                      fill='black',
                       font=font)
         if path.lower().endswith(('.jpg', '.jpeg')):
             fmt = 'JPEG'
@@ -249,15 +281,19 @@ class ErrorAnalysis:
     def to_text(self, top: int = 10) -> str:
         """Accuracy, per-class table and most confused pairs as text."""
         from .compare import format_table
-        parts = [f'{len(self.frame)} images, top-1 accuracy '
-                 f'{self.accuracy:.2f}%, expected calibration error '
-                 f'{self.ece() * 100:.2f}% (15 bins)', '',
-                 format_table(self.per_class(), index=True)]
+        parts = [
+            f'{len(self.frame)} images, top-1 accuracy '
+            f'{self.accuracy:.2f}%, expected calibration error '
+            f'{self.ece() * 100:.2f}% (15 bins)', '',
+            format_table(self.per_class(), index=True)
+        ]
         if self.bins is not None:
             parts += ['', format_table(self.per_class('bin'), index=True)]
         pairs = self.confused_pairs(top)
-        parts += ['', 'most confused (true -> predicted):',
-                  format_table(pairs) if len(pairs) else 'none']
+        parts += [
+            '', 'most confused (true -> predicted):',
+            format_table(pairs) if len(pairs) else 'none'
+        ]
         return '\n'.join(parts)
 
 
@@ -272,12 +308,13 @@ class _ResultsUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         import collections
+
         import torch
         if (module, name) == ('torch._utils', '_rebuild_tensor_v2'):
             return torch._utils._rebuild_tensor_v2
         if (module, name) == ('torch.storage', '_load_from_bytes'):
-            return lambda b: torch.load(io.BytesIO(b), weights_only=True,
-                                        map_location='cpu')
+            return lambda b: torch.load(
+                io.BytesIO(b), weights_only=True, map_location='cpu')
         if (module, name) == ('collections', 'OrderedDict'):
             return collections.OrderedDict
         if (module, name) == ('_codecs', 'encode'):
@@ -301,23 +338,28 @@ def read_results_pickle(path: str) -> pd.DataFrame:
         with open(path, 'rb') as f:
             samples = _ResultsUnpickler(f).load()
     except (pickle.UnpicklingError, EOFError, RuntimeError) as exc:
-        raise DataError(f'Cannot read {path} as test results: {exc}.',
-                        fix='pass the .pkl written by tools/test.py --out, or '
-                        'the CSV of --out preds.csv.', path=path) from None
+        raise DataError(
+            f'Cannot read {path} as test results: {exc}.',
+            fix='pass the .pkl written by tools/test.py --out, or '
+            'the CSV of --out preds.csv.',
+            path=path) from None
     results = []
     for i, s in enumerate(samples if isinstance(samples, list) else []):
         if not isinstance(s, dict) or 'pred_score' not in s:
             continue
-        item = dict(sample_idx=int(s.get('sample_idx', i)),
-                    img_path=str(s.get('img_path', i)),
-                    pred_score=np.asarray(s['pred_score'], dtype=np.float32))
+        item = dict(
+            sample_idx=int(s.get('sample_idx', i)),
+            img_path=str(s.get('img_path', i)),
+            pred_score=np.asarray(s['pred_score'], dtype=np.float32))
         if s.get('gt_label') is not None and len(s['gt_label']):
             item['gt_label'] = int(s['gt_label'][0])
         results.append(item)
     if not results:
-        raise DataError(f'{path} holds no predictions.',
-                        fix='write it with tools/test.py CONFIG CKPT --out '
-                        'results.pkl (--out-item pred).', path=path)
+        raise DataError(
+            f'{path} holds no predictions.',
+            fix='write it with tools/test.py CONFIG CKPT --out '
+            'results.pkl (--out-item pred).',
+            path=path)
     return predictions_frame(results, None)
 
 
@@ -331,28 +373,33 @@ def read_predictions(path: str) -> pd.DataFrame:
         The table (needs ``file_name, pred_label, score, gt_label``).
     """
     if not osp.isfile(path):
-        raise DataError(f'Predictions file {path} does not exist.',
-                        fix='write it with python tools/test.py CONFIG CKPT '
-                        '--out preds.csv.', path=path)
+        raise DataError(
+            f'Predictions file {path} does not exist.',
+            fix='write it with python tools/test.py CONFIG CKPT '
+            '--out preds.csv.',
+            path=path)
     if path.lower().endswith(('.pkl', '.pickle')):
         frame = read_results_pickle(path).drop(columns='pred_class')
     else:
         frame = pd.read_csv(path, encoding='utf-8-sig')
     need = {'file_name', 'pred_label', 'score'}
     if not need <= set(frame.columns):
-        raise DataError(f'{path} lacks columns {sorted(need - set(frame))}; '
-                        'it is not a predictions CSV of tools/test.py.',
-                        fix='write it with tools/test.py --out preds.csv.',
-                        path=path)
+        raise DataError(
+            f'{path} lacks columns {sorted(need - set(frame))}; '
+            'it is not a predictions CSV of tools/test.py.',
+            fix='write it with tools/test.py --out preds.csv.',
+            path=path)
     if 'gt_label' not in frame.columns:
-        raise DataError(f'{path} has no gt_label column: the test set had no '
-                        'labels, so there are no errors to analyse.',
-                        fix='run tools/test.py on a labelled split (e.g. val).',
-                        path=path)
+        raise DataError(
+            f'{path} has no gt_label column: the test set had no '
+            'labels, so there are no errors to analyse.',
+            fix='run tools/test.py on a labelled split (e.g. val).',
+            path=path)
     return frame
 
 
-def dataset_for_predictions(cfg, split: str = 'test') -> Tuple[dict, List[str]]:
+def dataset_for_predictions(cfg,
+                            split: str = 'test') -> Tuple[dict, List[str]]:
     """Metainfo and image paths of a config's test (or val) data set.
 
     Args:
@@ -373,11 +420,13 @@ def dataset_for_predictions(cfg, split: str = 'test') -> Tuple[dict, List[str]]:
         ds_cfg = ds_cfg['dataset']
     ds_cfg = dict(ds_cfg, pipeline=[])
     dataset = DATASETS.build(ds_cfg)
-    return dict(dataset.metainfo), [dataset.get_data_info(i)['img_path']
-                                     for i in range(len(dataset))]
+    return dict(dataset.metainfo), [
+        dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
+    ]
 
 
-def analyse_predictions(csv: str, classes: Optional[Sequence[str]] = None,
+def analyse_predictions(csv: str,
+                        classes: Optional[Sequence[str]] = None,
                         bins: Optional[Sequence[str]] = None,
                         class_to_bin: Optional[Sequence[int]] = None,
                         img_paths: Optional[Sequence[str]] = None,
@@ -405,19 +454,24 @@ def analyse_predictions(csv: str, classes: Optional[Sequence[str]] = None,
     if classes is None:
         known: Dict[int, str] = {}
         if 'pred_class' in frame:
-            known = dict(zip(frame['pred_label'], frame['pred_class'].astype(str)))
+            known = dict(
+                zip(frame['pred_label'], frame['pred_class'].astype(str)))
         classes = [known.get(i, f'class{i}') for i in range(n)]
     classes = list(classes)
     if n > len(classes):
-        raise DataError(f'{csv} has labels up to {n - 1} but only '
-                        f'{len(classes)} class names were given.',
-                        fix='use the config the predictions were made with.',
-                        path=csv)
+        raise DataError(
+            f'{csv} has labels up to {n - 1} but only '
+            f'{len(classes)} class names were given.',
+            fix='use the config the predictions were made with.',
+            path=csv)
     paths = {}
     if img_paths is not None:
         paths = dict(zip(relative_names(list(img_paths)), img_paths))
     frame['img_path'] = [
-        paths.get(f, '') or (osp.join(img_root, f) if img_root and osp.isfile(
-            osp.join(img_root, f)) else '') for f in frame['file_name']]
-    return ErrorAnalysis(frame, classes, list(bins) if bins else None,
+        paths.get(f, '') or (osp.join(img_root, f) if img_root
+                             and osp.isfile(osp.join(img_root, f)) else '')
+        for f in frame['file_name']
+    ]
+    return ErrorAnalysis(frame, classes,
+                         list(bins) if bins else None,
                          list(class_to_bin) if class_to_bin else None)

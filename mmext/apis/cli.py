@@ -19,8 +19,8 @@ from mmengine.runner import Runner
 from ..engine.cpu_distributed import setup_cpu_distributed
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
-from .config import (CfgOptionsAction, check_cfg_options,
-                     fit_param_schedulers, load_config)
+from .config import (CfgOptionsAction, check_cfg_options, fit_param_schedulers,
+                     load_config)
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
@@ -36,8 +36,8 @@ def mim_tool(name: str) -> ModuleType:
     """
     import mmpretrain
     pkg = osp.dirname(mmpretrain.__file__)
-    for folder in (osp.join(pkg, '.mim', 'tools'),
-                   osp.join(osp.dirname(pkg), 'tools')):
+    for folder in (osp.join(pkg, '.mim',
+                            'tools'), osp.join(osp.dirname(pkg), 'tools')):
         path = osp.join(folder, f'{name}.py')
         if osp.isfile(path):
             spec = importlib.util.spec_from_file_location(
@@ -51,15 +51,21 @@ def mim_tool(name: str) -> ModuleType:
 def _common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=CfgOptionsAction,
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
         help='override settings in the config, key=value (e.g. '
         'model.head.num_classes=6 train_dataloader.batch_size=16)')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (needs a CUDA GPU)')
-    parser.add_argument('--no-pin-memory', action='store_true',
-                        help='disable pin_memory in the dataloaders')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
-                        help='job launcher')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (needs a CUDA GPU)')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='disable pin_memory in the dataloaders')
+    parser.add_argument(
+        '--launcher', choices=LAUNCHERS, default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -68,16 +74,25 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description='Train a garbage classifier')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from a checkpoint, or (no value) from the latest '
         'checkpoint in the work dir')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='do not evaluate during training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the LR by the actual total batch size vs '
-                        'auto_scale_lr.base_batch_size')
-    parser.add_argument('--no-persistent-workers', action='store_true',
-                        help='disable persistent_workers in the dataloaders')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the LR by the actual total batch size vs '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='disable persistent_workers in the dataloaders')
     _common_args(parser)
     return parser
 
@@ -89,31 +104,45 @@ def test_parser() -> argparse.ArgumentParser:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--out', help='output file: .csv writes the submission table (one row '
+        '--out',
+        help='output file: .csv writes the submission table (one row '
         'per image), any other suffix dumps mmpretrain\'s pickle')
-    parser.add_argument('--out-item', choices=['metrics', 'pred'],
-                        help='for non-CSV --out: dump metrics or predictions')
-    parser.add_argument('--topk', type=int, default=1,
-                        help='ranked predictions per image in the CSV')
     parser.add_argument(
-        '--test-dir', metavar='FOLDER',
+        '--out-item',
+        choices=['metrics', 'pred'],
+        help='for non-CSV --out: dump metrics or predictions')
+    parser.add_argument(
+        '--topk',
+        type=int,
+        default=1,
+        help='ranked predictions per image in the CSV')
+    parser.add_argument(
+        '--test-dir',
+        metavar='FOLDER',
         help='predict every image below FOLDER (no labels needed, e.g. a '
         'leaderboard test set) instead of the config\'s test set; class '
         'names and bins stay the config\'s (or the checkpoint\'s)')
     parser.add_argument(
-        '--csv-encoding', choices=CSV_ENCODINGS, default='utf-8',
+        '--csv-encoding',
+        choices=CSV_ENCODINGS,
+        default='utf-8',
         help='utf-8 (default: plain UTF-8, what graders read) or utf-8-sig '
         '(a byte-order mark first, so Excel shows Chinese class names)')
     parser.add_argument('--show-dir', help='save visualized predictions here')
-    parser.add_argument('--show', action='store_true',
-                        help='display predictions in a window')
-    parser.add_argument('--interval', type=int, default=1,
-                        help='visualize every N-th sample')
-    parser.add_argument('--wait-time', type=float, default=2,
-                        help='seconds each window stays up')
-    parser.add_argument('--tta', action='store_true',
-                        help='test-time augmentation (tta_pipeline/tta_model '
-                        'from the config, else flip averaging)')
+    parser.add_argument(
+        '--show', action='store_true', help='display predictions in a window')
+    parser.add_argument(
+        '--interval', type=int, default=1, help='visualize every N-th sample')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds each window stays up')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation (tta_pipeline/tta_model '
+        'from the config, else flip averaging)')
     _common_args(parser)
     return parser
 
@@ -185,7 +214,8 @@ def run_train(args: argparse.Namespace) -> Runner:
         raise ConfigError(
             f'--auto-scale-lr: {args.config} has no auto_scale_lr setting.',
             fix='add auto_scale_lr = dict(base_batch_size=<total batch size '
-            'the LR was tuned for>) to the config.', path=args.config)
+            'the LR was tuned for>) to the config.',
+            path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
     if cfg.get('resume') and not cfg.get('load_from'):
         repair_last_checkpoint(cfg.work_dir)
@@ -232,16 +262,21 @@ def repair_last_checkpoint(work_dir: str) -> Optional[str]:
             found.append((int(m.group(2)), osp.join(work_dir, name)))
     if not found:
         os.remove(pointer)
-        print_log(f'{pointer} named {named or "nothing"} and no epoch_N.pth '
-                  'is left: training starts from the beginning.',
-                  logger='current', level=30)
+        print_log(
+            f'{pointer} named {named or "nothing"} and no epoch_N.pth '
+            'is left: training starts from the beginning.',
+            logger='current',
+            level=30)
         return None
     newest = max(found)[1]
     with atomic_write(pointer) as f:
         f.write(newest)
-    print_log(f'{pointer} named {named or "nothing"} (an interrupted write or '
-              f'a deleted file): resuming from the newest checkpoint, '
-              f'{newest}.', logger='current', level=30)
+    print_log(
+        f'{pointer} named {named or "nothing"} (an interrupted write or '
+        f'a deleted file): resuming from the newest checkpoint, '
+        f'{newest}.',
+        logger='current',
+        level=30)
     return newest
 
 
@@ -286,8 +321,9 @@ def _drop_ema_hook(cfg: Config) -> None:
     (silently, strict=False) and random weights would be tested.
     """
     hooks = cfg.get('custom_hooks') or []
-    kept = [h for h in hooks if str(h.get('type', '')).split('.')[-1]
-            != 'EMAHook']
+    kept = [
+        h for h in hooks if str(h.get('type', '')).split('.')[-1] != 'EMAHook'
+    ]
     if len(kept) != len(hooks):
         cfg.custom_hooks = kept
 
@@ -318,7 +354,8 @@ def _leaf_dataset(dataset_cfg: dict) -> dict:
     return dataset_cfg
 
 
-def use_test_dir(cfg: Config, folder: str,
+def use_test_dir(cfg: Config,
+                 folder: str,
                  checkpoint: Optional[str] = None) -> None:
     """Point ``cfg.test_dataloader`` at every image below ``folder``.
 
@@ -333,24 +370,28 @@ def use_test_dir(cfg: Config, folder: str,
         checkpoint: The checkpoint, for its stored class names.
     """
     if not osp.isdir(folder):
-        raise DataError(f'--test-dir {folder} is not a folder.',
-                        fix='pass the folder that holds the test images.',
-                        path=folder)
+        raise DataError(
+            f'--test-dir {folder} is not a folder.',
+            fix='pass the folder that holds the test images.',
+            path=folder)
     loader = cfg.get('test_dataloader')
     if not loader or not loader.get('dataset'):
-        raise ConfigError('--test-dir: the config has no test_dataloader, so '
-                          'its test pipeline is unknown.',
-                          fix='use the training config of the checkpoint.')
+        raise ConfigError(
+            '--test-dir: the config has no test_dataloader, so '
+            'its test pipeline is unknown.',
+            fix='use the training config of the checkpoint.')
     leaf = _leaf_dataset(loader['dataset'])
     pipeline = list(leaf.get('pipeline') or [])
-    if not any('LoadImage' in str(t.get('type', '')) for t in pipeline
-               if isinstance(t, dict)):
+    if not any('LoadImage' in str(t.get('type', ''))
+               for t in pipeline if isinstance(t, dict)):
         # array data sets (MNIST, digits) load no files: read them as images
         # with as many channels as the model normalises
         mean = (cfg.get('data_preprocessor') or {}).get('mean') or [0, 0, 0]
-        pipeline.insert(0, dict(
-            type='LoadImageFromFile',
-            color_type='grayscale' if len(mean) == 1 else 'color'))
+        pipeline.insert(
+            0,
+            dict(
+                type='LoadImageFromFile',
+                color_type='grayscale' if len(mean) == 1 else 'color'))
     data_root = leaf.get('data_root', '') or ''
     classes = leaf.get('classes')
     if isinstance(classes, str):
@@ -362,9 +403,14 @@ def use_test_dir(cfg: Config, folder: str,
         classes = list(meta) if meta else (
             _checkpoint_classes(checkpoint) if checkpoint else None)
     loader['dataset'] = dict(
-        type='GarbageDataset', data_root=data_root,
-        data_prefix=osp.abspath(folder), ann_file='', layout='unlabeled',
-        classes=classes, class_bins=leaf.get('class_bins'), test_mode=True,
+        type='GarbageDataset',
+        data_root=data_root,
+        data_prefix=osp.abspath(folder),
+        ann_file='',
+        layout='unlabeled',
+        classes=classes,
+        class_bins=leaf.get('class_bins'),
+        test_mode=True,
         pipeline=pipeline)
     loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
 
@@ -378,8 +424,8 @@ def run_test(args: argparse.Namespace) -> dict:
     Returns:
         The metrics dict.
     """
-    from mmengine.evaluator import DumpResults
     import mmengine
+    from mmengine.evaluator import DumpResults
 
     from ..checkpoint import check_checkpoint_matches
     from ..fileio import check_writable
@@ -399,7 +445,8 @@ def run_test(args: argparse.Namespace) -> dict:
         if not args.out or args.out_item == 'metrics':
             raise ConfigError(
                 '--test-dir predicts images without labels, so there is no '
-                'metric to print.', fix='add --out preds.csv.')
+                'metric to print.',
+                fix='add --out preds.csv.')
         if args.cfg_options:  # before the test set is replaced
             cfg.merge_from_dict(args.cfg_options)
             args = argparse.Namespace(**dict(vars(args), cfg_options=None))
@@ -410,12 +457,17 @@ def run_test(args: argparse.Namespace) -> dict:
     setup_cpu_distributed(cfg, args.launcher)
     if csv_out:
         metrics = cfg.get('test_evaluator') or []
-        metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+        metrics = list(metrics) if isinstance(metrics,
+                                              (list, tuple)) else [metrics]
         if not is_labeled(cfg.test_dataloader.dataset):
-            metrics = []  # accuracy needs labels; a leaderboard test set has none
-        metrics.append(dict(type='SubmissionWriter', out_file=args.out,
-                            topk=args.topk,
-                            encoding=getattr(args, 'csv_encoding', 'utf-8')))
+            metrics = [
+            ]  # accuracy needs labels; a leaderboard test set has none
+        metrics.append(
+            dict(
+                type='SubmissionWriter',
+                out_file=args.out,
+                topk=args.topk,
+                encoding=getattr(args, 'csv_encoding', 'utf-8')))
         cfg.test_evaluator = metrics
     runner = build_runner(cfg)
     check_checkpoint_matches(runner.model, args.checkpoint, cfg)
@@ -427,8 +479,8 @@ def run_test(args: argparse.Namespace) -> dict:
     metrics = runner.test()
     bad = (metrics or {}).get('submission/nan_predictions')
     if bad:  # every rank gets the metrics, so every rank stops here
-        raise nan_error(int(bad), len(runner.test_dataloader.dataset),
-                        args.out)
+        raise nan_error(
+            int(bad), len(runner.test_dataloader.dataset), args.out)
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
     return metrics
@@ -443,23 +495,36 @@ def predict_parser() -> argparse.ArgumentParser:
         '       %(prog)s CONFIG CHECKPOINT --test-dir FOLDER --out preds.csv '
         '[options]')
     parser.add_argument(
-        'positional', nargs='+', metavar='IMAGES CONFIG CHECKPOINT',
+        'positional',
+        nargs='+',
+        metavar='IMAGES CONFIG CHECKPOINT',
         help='an image file or a folder of images (left out with '
         '--test-dir), the config the checkpoint was trained with, and the '
         'checkpoint')
-    parser.add_argument('--test-dir', metavar='FOLDER',
-                        help='the folder of images (instead of IMAGES)')
-    parser.add_argument('--out', help='write the submission CSV here (the '
-                        'same table as tools/test.py --out)')
-    parser.add_argument('--csv-encoding', choices=CSV_ENCODINGS,
-                        default='utf-8', help='see tools/test.py')
-    parser.add_argument('--topk', type=int, default=1,
-                        help='ranked classes per image')
-    parser.add_argument('--device', help='cpu or cuda (default: cuda if '
-                        'available)')
+    parser.add_argument(
+        '--test-dir',
+        metavar='FOLDER',
+        help='the folder of images (instead of IMAGES)')
+    parser.add_argument(
+        '--out',
+        help='write the submission CSV here (the '
+        'same table as tools/test.py --out)')
+    parser.add_argument(
+        '--csv-encoding',
+        choices=CSV_ENCODINGS,
+        default='utf-8',
+        help='see tools/test.py')
+    parser.add_argument(
+        '--topk', type=int, default=1, help='ranked classes per image')
+    parser.add_argument(
+        '--device', help='cpu or cuda (default: cuda if '
+        'available)')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
-                        help='override config keys')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=CfgOptionsAction,
+        help='override config keys')
     return parser
 
 
@@ -497,19 +562,20 @@ def run_predict(args: argparse.Namespace) -> str:
             'python tools/predict.py CONFIG CKPT --test-dir FOLDER.')
     if args.out:
         if not args.out.lower().endswith('.csv'):
-            raise ConfigError(f'--out {args.out}: predict.py writes .csv '
-                              'files.', fix='name it e.g. preds.csv.')
+            raise ConfigError(
+                f'--out {args.out}: predict.py writes .csv '
+                'files.',
+                fix='name it e.g. preds.csv.')
         check_writable(args.out)
     check_cfg_options(load_config(config), args.cfg_options)
     predictor = Predictor(config, checkpoint, args.device, args.cfg_options)
     results = predictor(images, topk=args.topk, batch_size=args.batch_size)
     if not args.out:
-        return format_predictions(results,
-                                  images if osp.isdir(images) else '')
-    frame = predictions_frame(
-        [dict(sample_idx=i, img_path=r['file'], pred_score=r['scores_all'])
-         for i, r in enumerate(results)],
-        predictor.classes, args.topk, predictor.class_to_bin, predictor.bins)
+        return format_predictions(results, images if osp.isdir(images) else '')
+    frame = predictions_frame([
+        dict(sample_idx=i, img_path=r['file'], pred_score=r['scores_all'])
+        for i, r in enumerate(results)
+    ], predictor.classes, args.topk, predictor.class_to_bin, predictor.bins)
     bad = nan_rows(frame)
     if bad:
         write_csv(frame, invalid_name(args.out), args.csv_encoding)

@@ -12,7 +12,7 @@ import copy
 import difflib
 import inspect
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
@@ -30,17 +30,19 @@ def load_config(path: str) -> Config:
         The parsed :class:`mmengine.config.Config`.
     """
     if not osp.isfile(path):
-        raise ConfigError(f'Config file {path} does not exist.',
-                          fix='pass a file from configs/, e.g. configs/mobilenet-'
-                          'v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py.',
-                          path=path)
+        raise ConfigError(
+            f'Config file {path} does not exist.',
+            fix='pass a file from configs/, e.g. configs/mobilenet-'
+            'v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py.',
+            path=path)
     try:
         return Config.fromfile(path)
     except (SyntaxError, KeyError, NameError, ImportError, TypeError) as exc:
-        raise ConfigError(f'Config {path} cannot be parsed: '
-                          f'{type(exc).__name__}: {exc}.',
-                          fix='check the file and its _base_ files.',
-                          path=path) from exc
+        raise ConfigError(
+            f'Config {path} cannot be parsed: '
+            f'{type(exc).__name__}: {exc}.',
+            fix='check the file and its _base_ files.',
+            path=path) from exc
 
 
 def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
@@ -70,15 +72,17 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
                 node = node[int(part)]
             elif isinstance(node, dict):
                 if part not in node:
-                    close = difflib.get_close_matches(part, list(node), n=3,
-                                                      cutoff=0.75)
+                    close = difflib.get_close_matches(
+                        part, list(node), n=3, cutoff=0.75)
                     if not last or close:
                         where = '.'.join(path) or 'the top level'
-                        hint = (f'did you mean {", ".join(".".join(path + [c]) for c in close)}?'
-                                if close else f'keys there: {sorted(node)[:12]}')
+                        names = ', '.join('.'.join(path + [c]) for c in close)
+                        hint = (f'did you mean {names}?' if close else
+                                f'keys there: {sorted(node)[:12]}')
                         raise ConfigError(
                             f'--cfg-options {key}: {where} has no key '
-                            f'{part!r}.', fix=f'{hint} (print the resolved '
+                            f'{part!r}.',
+                            fix=f'{hint} (print the resolved '
                             'config with python tools/misc/print_config.py '
                             'CONFIG).')
                     break
@@ -96,6 +100,7 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
 # values: ``key=[dict(type='X', a=1)]`` and ``key={'a': 1}``
 # ---------------------------------------------------------------------------
 
+
 def _literal(node: ast.AST, text: str) -> Any:
     """Evaluate a literal, ``dict(k=v)`` calls and bare names (as strings)."""
     if isinstance(node, ast.Constant):
@@ -104,13 +109,18 @@ def _literal(node: ast.AST, text: str) -> Any:
         items = [_literal(e, text) for e in node.elts]
         return items if isinstance(node, ast.List) else tuple(items)
     if isinstance(node, ast.Dict):
-        return {_literal(k, text): _literal(v, text)
-                for k, v in zip(node.keys, node.values)}
+        return {
+            _literal(k, text): _literal(v, text)
+            for k, v in zip(node.keys, node.values)
+        }
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_literal(node.operand, text)
     if isinstance(node, ast.Name):  # unquoted word: a string, as DictAction
-        return {'True': True, 'False': False, 'None': None}.get(node.id,
-                                                                node.id)
+        return {
+            'True': True,
+            'False': False,
+            'None': None
+        }.get(node.id, node.id)
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id == 'dict' and not node.args
             and all(k.arg for k in node.keywords)):
@@ -147,7 +157,7 @@ def parse_option_value(key: str, text: str) -> Any:
 
 
 class CfgOptionsAction(DictAction):
-    """mmengine's ``DictAction`` that also reads ``dict(...)``/``{...}`` values.
+    """mmengine's ``DictAction``, also reading ``dict(...)``/``{...}`` values.
 
     ``key=a,b`` and ``key=[1,2]`` parse as with mmengine; a value holding
     ``dict(`` or starting with ``{`` is read as a Python literal
@@ -178,19 +188,28 @@ class CfgOptionsAction(DictAction):
 # where a typed dict sits -> the registries to look its type up in (first
 # match wins; then every registry)
 _REGISTRY_HINTS = [
-    ('optimizer', 'OPTIMIZERS'), ('optim_wrapper', 'OPTIM_WRAPPERS'),
-    ('param_scheduler', 'PARAM_SCHEDULERS'), ('hooks', 'HOOKS'),
-    ('evaluator', 'METRICS'), ('pipeline', 'TRANSFORMS'),
-    ('sampler', 'DATA_SAMPLERS'), ('augments', 'BATCH_AUGMENTS'),
-    ('init_cfg', 'WEIGHT_INITIALIZERS'), ('vis_backends', 'VISBACKENDS'),
-    ('visualizer', 'VISUALIZERS'), ('log_processor', 'LOG_PROCESSORS'),
-    ('dataset', 'DATASETS'), ('_cfg', 'LOOPS'), ('model', 'MODELS'),
+    ('optimizer', 'OPTIMIZERS'),
+    ('optim_wrapper', 'OPTIM_WRAPPERS'),
+    ('param_scheduler', 'PARAM_SCHEDULERS'),
+    ('hooks', 'HOOKS'),
+    ('evaluator', 'METRICS'),
+    ('pipeline', 'TRANSFORMS'),
+    ('sampler', 'DATA_SAMPLERS'),
+    ('augments', 'BATCH_AUGMENTS'),
+    ('init_cfg', 'WEIGHT_INITIALIZERS'),
+    ('vis_backends', 'VISBACKENDS'),
+    ('visualizer', 'VISUALIZERS'),
+    ('log_processor', 'LOG_PROCESSORS'),
+    ('dataset', 'DATASETS'),
+    ('_cfg', 'LOOPS'),
+    ('model', 'MODELS'),
 ]
 _ALL_REGISTRIES = [
     'MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'METRICS', 'OPTIMIZERS',
     'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'DATA_SAMPLERS', 'BATCH_AUGMENTS',
     'WEIGHT_INITIALIZERS', 'LOOPS', 'VISUALIZERS', 'VISBACKENDS',
-    'LOG_PROCESSORS']
+    'LOG_PROCESSORS'
+]
 # keys that mmengine's builders consume before calling the class
 _BUILDER_KEYS = {
     'OPTIM_WRAPPERS': {'paramwise_cfg', 'constructor'},
@@ -198,14 +217,21 @@ _BUILDER_KEYS = {
     'WEIGHT_INITIALIZERS': {'layer', 'override'},
 }
 # common names from other frameworks -> this stack's name
-_ALIASES = {'learning_rate': 'lr', 'wd': 'weight_decay', 'epochs': 'max_epochs',
-            'num_class': 'num_classes', 'n_classes': 'num_classes'}
+_ALIASES = {
+    'learning_rate': 'lr',
+    'wd': 'weight_decay',
+    'epochs': 'max_epochs',
+    'num_class': 'num_classes',
+    'n_classes': 'num_classes'
+}
 
 
 def _registries(path: Sequence[str]) -> List[Tuple[str, Any]]:
     import mmpretrain.registry as reg
-    names = [r for part in reversed(path) for hint, r in _REGISTRY_HINTS
-             if hint in str(part)]
+    names = [
+        r for part in reversed(path) for hint, r in _REGISTRY_HINTS
+        if hint in str(part)
+    ]
     names += [r for r in _ALL_REGISTRIES if r not in names]
     return [(n, getattr(reg, n)) for n in dict.fromkeys(names)]
 
@@ -270,8 +296,11 @@ def accepted_arguments(obj: Any) -> Optional[Set[str]]:
             return None
         if fn is obj and any(p.kind == p.VAR_KEYWORD for p in params):
             return None
-        names |= {p.name for p in params if p.kind in (
-            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        names |= {
+            p.name
+            for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
     return names - {'self'}
 
 
@@ -293,15 +322,15 @@ def check_typed_dict(node: dict, path: Sequence[str], option: str) -> None:
         if not isinstance(node['type'], str):
             return
         registries = [r for _, r in _registries(path)[:1]]
-        known = sorted(set(registries[0].module_dict) | set(
-            getattr(registries[0].parent, 'module_dict', {}) or {}))
-        close = difflib.get_close_matches(node['type'], known, n=3,
-                                          cutoff=0.6)
+        known = sorted(
+            set(registries[0].module_dict)
+            | set(getattr(registries[0].parent, 'module_dict', {}) or {}))
+        close = difflib.get_close_matches(node['type'], known, n=3, cutoff=0.6)
         raise ConfigError(
             f'--cfg-options {option}: {where}.type={node["type"]!r} is not a '
             'registered type.',
-            fix=(f'did you mean {", ".join(close)}? ' if close else '')
-            + 'Custom classes must be imported through custom_imports.')
+            fix=(f'did you mean {", ".join(close)}? ' if close else '') +
+            'Custom classes must be imported through custom_imports.')
     accepted = accepted_arguments(obj)
     if accepted is None:
         return
@@ -309,8 +338,8 @@ def check_typed_dict(node: dict, path: Sequence[str], option: str) -> None:
     for key in node:
         if key in accepted or key == '_delete_':
             continue
-        close = difflib.get_close_matches(str(key), sorted(accepted), n=3,
-                                          cutoff=0.6)
+        close = difflib.get_close_matches(
+            str(key), sorted(accepted), n=3, cutoff=0.6)
         if key in _ALIASES and _ALIASES[key] in accepted:
             close = [_ALIASES[key]] + [c for c in close if c != _ALIASES[key]]
         hint = (f'did you mean {", ".join(f"{where}.{c}" for c in close)}? '
@@ -391,18 +420,19 @@ def _check_dataloader(root: dict, parts: Sequence[str], option: str) -> None:
     accepted = set(inspect.signature(torch.utils.data.DataLoader).parameters)
     for key in loader:
         if key not in accepted:
-            close = difflib.get_close_matches(key, sorted(accepted), n=3,
-                                              cutoff=0.6)
+            close = difflib.get_close_matches(
+                key, sorted(accepted), n=3, cutoff=0.6)
             raise ConfigError(
                 f'--cfg-options {option}: {parts[0]} becomes a torch '
                 f'DataLoader, which takes no argument {key!r}.',
-                fix=(f'did you mean {", ".join(close)}? ' if close else '')
-                + f'DataLoader takes: {", ".join(sorted(accepted))}.')
+                fix=(f'did you mean {", ".join(close)}? ' if close else '') +
+                f'DataLoader takes: {", ".join(sorted(accepted))}.')
 
 
 # ---------------------------------------------------------------------------
 # schedules that fit a shortened run
 # ---------------------------------------------------------------------------
+
 
 def fit_param_schedulers(cfg: Config) -> List[str]:
     """Fit epoch-based LR/momentum schedules into ``train_cfg.max_epochs``.
@@ -435,8 +465,9 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
         name = sch.get('type', 'scheduler')
         begin, end = sch.get('begin', 0), sch.get('end')
         if begin >= max_epochs:
-            notes.append(f'{name} (epochs {begin}-{end or "end"}) starts at or '
-                         f'after max_epochs={max_epochs}: left out')
+            notes.append(
+                f'{name} (epochs {begin}-{end or "end"}) starts at or '
+                f'after max_epochs={max_epochs}: left out')
             continue
         if end is not None and end > max_epochs:
             notes.append(f'{name} end={end} clamped to max_epochs='
@@ -446,10 +477,14 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
     if notes:
         if not kept:
             raise ConfigError(
-                f'No LR schedule phase fits train_cfg.max_epochs={max_epochs}.',
+                'No LR schedule phase fits '
+                f'train_cfg.max_epochs={max_epochs}.',
                 fix='raise max_epochs or set param_scheduler.')
         cfg.param_scheduler = kept[0] if single and len(kept) == 1 else kept
         for note in notes:
-            print_log(f'param_scheduler: {note} (the run is shorter than the '
-                      'schedule).', logger='current', level=30)
+            print_log(
+                f'param_scheduler: {note} (the run is shorter than the '
+                'schedule).',
+                logger='current',
+                level=30)
     return notes

@@ -31,16 +31,17 @@ _RANK_RE = re.compile(r'^top(\d+)_label$')
 def ranked_columns(frame: pd.DataFrame) -> List[Tuple[str, str, str]]:
     """``(label, class, score)`` column names by rank, best first."""
     cols = [('pred_label', 'pred_class', 'score')]
-    ranks = sorted(int(m.group(1)) for c in frame.columns
-                   if (m := _RANK_RE.match(c)))
+    ranks = sorted(
+        int(m.group(1)) for c in frame.columns if (m := _RANK_RE.match(c)))
     for k in ranks:
         cols.append((f'top{k}_label', f'top{k}_class', f'top{k}_score'))
     return cols
 
 
-def frame_scores(frame: pd.DataFrame, name: str = 'CSV',
-                 tol: float = 1e-3) -> Tuple[np.ndarray, List[str],
-                                             Dict[str, str]]:
+def frame_scores(
+        frame: pd.DataFrame,
+        name: str = 'CSV',
+        tol: float = 1e-3) -> Tuple[np.ndarray, List[str], Dict[str, str]]:
     """The full score matrix of a prediction table.
 
     Args:
@@ -57,8 +58,10 @@ def frame_scores(frame: pd.DataFrame, name: str = 'CSV',
     """
     missing = {'file_name', 'pred_label', 'score'} - set(frame.columns)
     if missing:
-        raise DataError(f'{name} is not a prediction CSV of tools/test.py: '
-                        f'columns {sorted(missing)} are missing.', path=name)
+        raise DataError(
+            f'{name} is not a prediction CSV of tools/test.py: '
+            f'columns {sorted(missing)} are missing.',
+            path=name)
     cols = ranked_columns(frame)
     n_cls = len(cols)
     labels = np.stack([frame[c[0]].to_numpy() for c in cols], axis=1)
@@ -70,7 +73,8 @@ def frame_scores(frame: pd.DataFrame, name: str = 'CSV',
             'it does not list every class per image, so the full scores '
             'that an ensemble needs are unknown.',
             fix='write it with tools/test.py ... --out x.csv --topk <number '
-            'of classes>.', path=name)
+            'of classes>.',
+            path=name)
     sums = values.sum(axis=1)
     if len(frame) and np.abs(sums - 1).max() > tol:
         raise DataError(
@@ -78,7 +82,8 @@ def frame_scores(frame: pd.DataFrame, name: str = 'CSV',
             f'{sums.min():.4f} (not 1), so not every class is listed and the '
             'full scores that an ensemble needs are unknown.',
             fix='write it with tools/test.py ... --out x.csv --topk <number '
-            'of classes>.', path=name)
+            'of classes>.',
+            path=name)
     scores = np.zeros((len(frame), n_cls))
     np.put_along_axis(scores, labels.astype(int), values, axis=1)
     classes = [''] * n_cls
@@ -89,9 +94,10 @@ def frame_scores(frame: pd.DataFrame, name: str = 'CSV',
             for lab, cls in zip(frame[lab_col], frame[cls_col]):
                 cls = '' if pd.isna(cls) else str(cls)
                 if classes[lab] and cls and classes[lab] != cls:
-                    raise DataError(f'{name} names label {lab} both '
-                                    f'{classes[lab]!r} and {cls!r}.',
-                                    path=name)
+                    raise DataError(
+                        f'{name} names label {lab} both '
+                        f'{classes[lab]!r} and {cls!r}.',
+                        path=name)
                 classes[lab] = classes[lab] or cls
     class_to_bin = {}
     if 'pred_bin' in frame.columns:
@@ -119,15 +125,17 @@ def ensemble_frames(frames: Sequence[pd.DataFrame],
     """
     frames = list(frames)
     if not frames:
-        raise ConfigError('Nothing to ensemble.',
-                          fix='pass at least one prediction source.')
+        raise ConfigError(
+            'Nothing to ensemble.', fix='pass at least one prediction source.')
     names = list(names or [f'source {i + 1}' for i in range(len(frames))])
     if weights is None:
         weights = [1.0] * len(frames)
     weights = np.asarray(weights, dtype=np.float64)
     if len(weights) != len(frames):
-        raise ConfigError(f'{len(weights)} weights for {len(frames)} '
-                          'prediction sources.', fix='give one weight each.')
+        raise ConfigError(
+            f'{len(weights)} weights for {len(frames)} '
+            'prediction sources.',
+            fix='give one weight each.')
     if (weights < 0).any() or weights.sum() <= 0:
         raise ConfigError(f'Weights must be >= 0 and not all 0, got '
                           f'{weights.tolist()}.')
@@ -135,29 +143,30 @@ def ensemble_frames(frames: Sequence[pd.DataFrame],
 
     order = [str(f) for f in frames[0]['file_name']]
     if len(set(order)) != len(order):
-        raise DataError(f'{names[0]} lists a file more than once.',
-                        path=names[0])
+        raise DataError(
+            f'{names[0]} lists a file more than once.', path=names[0])
     total, classes, class_to_bin, gts = None, None, {}, []
     for frame, name, w in zip(frames, names, weights):
         files = [str(f) for f in frame['file_name']]
         if set(files) != set(order) or len(files) != len(order):
             only_here = sorted(set(files) - set(order))
             only_first = sorted(set(order) - set(files))
-            repeats = ('; a file repeats' if len(files) != len(set(files))
-                       else '')
+            repeats = ('; a file repeats'
+                       if len(files) != len(set(files)) else '')
             raise DataError(
                 f'{name} and {names[0]} do not hold the same images: '
                 f'{len(only_here)} only in {name} (e.g. {only_here[:3]}), '
                 f'{len(only_first)} only in {names[0]} (e.g. '
                 f'{only_first[:3]}){repeats}.',
-                fix='ensemble predictions of the same test set.', path=name)
+                fix='ensemble predictions of the same test set.',
+                path=name)
         scores, cls, c2b = frame_scores(frame, name)
         index = {f: i for i, f in enumerate(files)}
         scores = scores[[index[f] for f in order]]
         if classes is None:
             classes = cls
-        elif len(cls) != len(classes) or any(
-                a and b and a != b for a, b in zip(cls, classes)):
+        elif len(cls) != len(classes) or any(a and b and a != b
+                                             for a, b in zip(cls, classes)):
             raise DataError(
                 f'{name} has the classes {cls}, {names[0]} has {classes}.',
                 fix='ensemble models of the same classes (same order).',
@@ -167,14 +176,15 @@ def ensemble_frames(frames: Sequence[pd.DataFrame],
         class_to_bin.update(c2b)
         total = scores * w if total is None else total + scores * w
         if 'gt_label' in frame.columns:
-            gts.append(frame['gt_label'].to_numpy()[[index[f]
-                                                     for f in order]])
+            gts.append(frame['gt_label'].to_numpy()[[index[f] for f in order]])
     return scores_frame(order, total, classes, topk, class_to_bin,
                         gts[0] if len(gts) == len(frames) else None)
 
 
-def scores_frame(files: Sequence[str], scores: np.ndarray,
-                 classes: Optional[Sequence[str]], topk: int = 1,
+def scores_frame(files: Sequence[str],
+                 scores: np.ndarray,
+                 classes: Optional[Sequence[str]],
+                 topk: int = 1,
                  class_to_bin: Optional[Dict[str, str]] = None,
                  gt_label: Optional[np.ndarray] = None) -> pd.DataFrame:
     """A table in ``tools/test.py``'s layout from a score matrix.
@@ -191,8 +201,10 @@ def scores_frame(files: Sequence[str], scores: np.ndarray,
     Returns:
         The table.
     """
-    results = [dict(sample_idx=i, img_path=f, pred_score=s)
-               for i, (f, s) in enumerate(zip(files, scores))]
+    results = [
+        dict(sample_idx=i, img_path=f, pred_score=s)
+        for i, (f, s) in enumerate(zip(files, scores))
+    ]
     if gt_label is not None:
         for r, g in zip(results, gt_label):
             r['gt_label'] = int(g)
@@ -212,12 +224,15 @@ def scores_frame(files: Sequence[str], scores: np.ndarray,
             frame['pred_bin'] = [class_to_bin[c] for c in top]
         # else: a class never predicted by any source has no known bin
     if 'gt_label' in frame.columns:  # keep it last, as tools/test.py does
-        frame = frame[[c for c in frame.columns if c != 'gt_label']
-                      + ['gt_label']]
+        frame = frame[[c for c in frame.columns if c != 'gt_label'] +
+                      ['gt_label']]
     return frame
 
 
-def predictor_frame(config: str, checkpoint: str, images, device=None,
+def predictor_frame(config: str,
+                    checkpoint: str,
+                    images,
+                    device=None,
                     batch_size: int = 8) -> pd.DataFrame:
     """Predict images with a model into a full-score table.
 
@@ -231,20 +246,21 @@ def predictor_frame(config: str, checkpoint: str, images, device=None,
     Returns:
         A table in ``tools/test.py``'s layout with every class ranked.
     """
-    from .inference import Predictor
     from ..progress import predict_files
-    from .inference import list_images
+    from .inference import Predictor, list_images
     predictor = Predictor(config, checkpoint, device)
     files = list_images(images) if isinstance(images, str) else list(images)
     res = predict_files(predictor, files, 1, batch_size,
                         f'predict with {osp.basename(checkpoint)}')
     scores = np.stack([r['scores_all'] for r in res])
-    classes = list(predictor.classes or [str(i)
-                                         for i in range(scores.shape[1])])
+    classes = list(predictor.classes
+                   or [str(i) for i in range(scores.shape[1])])
     c2b = None
     if predictor.bins is not None and predictor.class_to_bin is not None:
-        c2b = {c: predictor.bins[predictor.class_to_bin[i]]
-               for i, c in enumerate(classes)}
+        c2b = {
+            c: predictor.bins[predictor.class_to_bin[i]]
+            for i, c in enumerate(classes)
+        }
     names = relative_names([r['file'] for r in res])
     return scores_frame(names, scores, classes, scores.shape[1], c2b)
 
@@ -254,13 +270,16 @@ def read_predictions(path: str) -> pd.DataFrame:
     import os.path as osp
     if not osp.isfile(path):
         raise DataError(f'Prediction file {path} does not exist.', path=path)
-    return pd.read_csv(path, encoding='utf-8-sig', keep_default_na=False,
-                       na_values=[''])
+    return pd.read_csv(
+        path, encoding='utf-8-sig', keep_default_na=False, na_values=[''])
 
 
-def ensemble(sources: Sequence, out: str, weights=None, topk: int = 1,
-             images: Optional[str] = None, device: Optional[str] = None
-             ) -> pd.DataFrame:
+def ensemble(sources: Sequence,
+             out: str,
+             weights=None,
+             topk: int = 1,
+             images: Optional[str] = None,
+             device: Optional[str] = None) -> pd.DataFrame:
     """Ensemble CSV files and/or ``(config, checkpoint)`` pairs into ``out``.
 
     Args:
@@ -278,8 +297,10 @@ def ensemble(sources: Sequence, out: str, weights=None, topk: int = 1,
     for src in sources:
         if isinstance(src, (tuple, list)):
             if images is None:
-                raise ConfigError('A (config, checkpoint) pair needs the '
-                                  'images to predict.', fix='pass --images.')
+                raise ConfigError(
+                    'A (config, checkpoint) pair needs the '
+                    'images to predict.',
+                    fix='pass --images.')
             frames.append(predictor_frame(src[0], src[1], images, device))
             names.append(f'{src[1]}')
         else:
@@ -290,5 +311,7 @@ def ensemble(sources: Sequence, out: str, weights=None, topk: int = 1,
     return frame
 
 
-__all__ = ['ensemble', 'ensemble_frames', 'frame_scores', 'scores_frame',
-           'predictor_frame', 'read_predictions']
+__all__ = [
+    'ensemble', 'ensemble_frames', 'frame_scores', 'scores_frame',
+    'predictor_frame', 'read_predictions'
+]

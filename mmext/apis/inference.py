@@ -28,16 +28,20 @@ def list_images(path: str) -> List[str]:
     if osp.isfile(path):
         return [path]
     if not osp.isdir(path):
-        raise DataError(f'{path} is neither an image nor a folder.',
-                        fix='pass an image file or a folder of images.',
-                        path=path)
-    files = [osp.join(root, n) for root, _, names in os.walk(path,
-                                                             followlinks=True)
-             for n in names if n.lower().endswith(IMG_EXTENSIONS)]
+        raise DataError(
+            f'{path} is neither an image nor a folder.',
+            fix='pass an image file or a folder of images.',
+            path=path)
+    files = [
+        osp.join(root, n)
+        for root, _, names in os.walk(path, followlinks=True) for n in names
+        if n.lower().endswith(IMG_EXTENSIONS)
+    ]
     if not files:
-        raise DataError(f'No images found in {path}.',
-                        fix=f'supported extensions: {IMG_EXTENSIONS}.',
-                        path=path)
+        raise DataError(
+            f'No images found in {path}.',
+            fix=f'supported extensions: {IMG_EXTENSIONS}.',
+            path=path)
     return sorted(files, key=natural_key)
 
 
@@ -51,7 +55,9 @@ class Predictor:
         cfg_options: Config overrides (``--cfg-options``).
     """
 
-    def __init__(self, config: str, checkpoint: str,
+    def __init__(self,
+                 config: str,
+                 checkpoint: str,
                  device: Optional[str] = None,
                  cfg_options: Optional[dict] = None):
         import torch
@@ -64,17 +70,19 @@ class Predictor:
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
         if not cfg.get('test_dataloader'):
-            raise ConfigError(f'{config} has no test_dataloader, so its test '
-                              'pipeline is unknown.',
-                              fix='use the training config of the checkpoint.',
-                              path=config)
+            raise ConfigError(
+                f'{config} has no test_dataloader, so its test '
+                'pipeline is unknown.',
+                fix='use the training config of the checkpoint.',
+                path=config)
         safe_torch_load(checkpoint, 'cpu')  # clear error for a bad file first
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         self.inferencer = ImageClassificationInferencer(
             cfg, pretrained=checkpoint, device=device)
         check_checkpoint_matches(self.inferencer.model, checkpoint, cfg)
-        if any(h.get('type') == 'ChannelsLastHook'
-               for h in cfg.get('custom_hooks') or []):
+        if any(
+                h.get('type') == 'ChannelsLastHook'
+                for h in cfg.get('custom_hooks') or []):
             from ..engine.hooks.channels_last import apply_channels_last
             apply_channels_last(self.inferencer.model)  # as tools/test.py
         from ..evaluation.calibration import attach_temperature
@@ -85,7 +93,9 @@ class Predictor:
         self.bins = meta.get('bins')
         self.class_to_bin = meta.get('class_to_bin')
 
-    def __call__(self, images: Union[str, Sequence[str]], topk: int = 1,
+    def __call__(self,
+                 images: Union[str, Sequence[str]],
+                 topk: int = 1,
                  batch_size: int = 8) -> List[dict]:
         """Predict images.
 
@@ -101,8 +111,8 @@ class Predictor:
         """
         if topk < 1:
             raise ConfigError(f'--topk must be at least 1, got {topk}.')
-        files = (list_images(images) if isinstance(images, str)
-                 else list(images))
+        files = (
+            list_images(images) if isinstance(images, str) else list(images))
         for f in files:
             if not osp.isfile(f):
                 raise DataError(f'Image {f} does not exist.', path=f)
@@ -110,13 +120,15 @@ class Predictor:
 
         # mmpretrain draws its progress bar on stdout, where the tools print
         # the predictions: keep stdout to the results.
-        shown, progress.disable_progress_bar = (
-            progress.disable_progress_bar, True)
+        shown, progress.disable_progress_bar = (progress.disable_progress_bar,
+                                                True)
         try:
             raw = self.inferencer(files, batch_size=batch_size)
         except ValueError as exc:  # mmpretrain: 'Failed to read image X.'
-            raise DataError(f'{exc}', fix='the file is not a readable image; '
-                            'check or remove it.') from exc
+            raise DataError(
+                f'{exc}',
+                fix='the file is not a readable image; '
+                'check or remove it.') from exc
         finally:
             progress.disable_progress_bar = shown
         out = []
@@ -124,18 +136,24 @@ class Predictor:
             scores = np.asarray(res['pred_scores'], dtype=np.float64)
             order = np.argsort(-scores, kind='stable')[:min(topk, len(scores))]
             item = dict(
-                file=file, labels=[int(i) for i in order],
-                classes=[self.classes[i] if self.classes else str(i)
-                         for i in order],
-                scores=[float(scores[i]) for i in order], scores_all=scores)
+                file=file,
+                labels=[int(i) for i in order],
+                classes=[
+                    self.classes[i] if self.classes else str(i) for i in order
+                ],
+                scores=[float(scores[i]) for i in order],
+                scores_all=scores)
             if self.bins is not None and self.class_to_bin is not None:
                 item['bin'] = self.bins[self.class_to_bin[order[0]]]
             out.append(item)
         return out
 
 
-def predict(images: Union[str, Sequence[str]], config: str, checkpoint: str,
-            topk: int = 1, device: Optional[str] = None) -> List[dict]:
+def predict(images: Union[str, Sequence[str]],
+            config: str,
+            checkpoint: str,
+            topk: int = 1,
+            device: Optional[str] = None) -> List[dict]:
     """Predict an image or a folder (see :class:`Predictor`).
 
     Args:

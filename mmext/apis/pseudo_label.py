@@ -20,8 +20,6 @@ from ..errors import ConfigError, DataError
 from ..fileio import atomic_write, file_hash
 
 
-
-
 def read_ann_paths(ann_file: str, img_root: str) -> List[str]:
     """Absolute image paths listed in a ``<path> <label>`` file.
 
@@ -34,11 +32,13 @@ def read_ann_paths(ann_file: str, img_root: str) -> List[str]:
     """
     from ..datasets.garbage import parse_ann_line
     if not osp.isfile(ann_file):
-        raise DataError(f'Label file {ann_file} does not exist.',
-                        path=ann_file)
+        raise DataError(
+            f'Label file {ann_file} does not exist.', path=ann_file)
     with open(ann_file, encoding='utf-8-sig') as f:
-        pairs = [parse_ann_line(ln.strip(), ann_file, i + 1)
-                 for i, ln in enumerate(f) if ln.strip()]
+        pairs = [
+            parse_ann_line(ln.strip(), ann_file, i + 1)
+            for i, ln in enumerate(f) if ln.strip()
+        ]
     return [osp.realpath(osp.join(img_root, p)) for p, _ in pairs]
 
 
@@ -69,8 +69,8 @@ def dataset_image_paths(dataset_cfg: dict) -> List[str]:
     paths: Dict[str, None] = {}
 
     def collect(ds):
-        inner = getattr(ds, 'datasets', None) or (
-            [ds.dataset] if hasattr(ds, 'dataset') else None)
+        inner = getattr(ds, 'datasets', None) or ([ds.dataset] if hasattr(
+            ds, 'dataset') else None)
         if inner:
             for d in inner:
                 collect(d)
@@ -84,7 +84,8 @@ def dataset_image_paths(dataset_cfg: dict) -> List[str]:
     return list(paths)
 
 
-def select_pseudo_labels(results: Sequence[dict], thr: float,
+def select_pseudo_labels(results: Sequence[dict],
+                         thr: float,
                          exclude: Iterable[str] = (),
                          root: Optional[str] = None) -> Dict:
     """Keep confident, new, distinct predictions.
@@ -106,8 +107,9 @@ def select_pseudo_labels(results: Sequence[dict], thr: float,
         raise ConfigError(f'The threshold must be in [0, 1], got {thr}.')
     exclude = {osp.realpath(p) for p in exclude}
     if root is None:
-        root = osp.commonpath([osp.dirname(osp.abspath(r['file']))
-                               for r in results]) if results else '.'
+        root = osp.commonpath(
+            [osp.dirname(osp.abspath(r['file']))
+             for r in results]) if results else '.'
     root = osp.abspath(root)
     confident = []
     counts = Counter()
@@ -118,8 +120,10 @@ def select_pseudo_labels(results: Sequence[dict], thr: float,
             counts['below_thr'] += 1
     # hash only the training files whose size matches a candidate's
     sizes = {osp.getsize(r['file']) for r in confident}
-    train_hashes: Set[str] = {file_hash(p, 'sha1') for p in exclude
-                              if osp.isfile(p) and osp.getsize(p) in sizes}
+    train_hashes: Set[str] = {
+        file_hash(p, 'sha1')
+        for p in exclude if osp.isfile(p) and osp.getsize(p) in sizes
+    }
     seen_paths: Set[str] = set()
     seen_hashes: Set[str] = set()
     lines, kept = [], []
@@ -136,12 +140,17 @@ def select_pseudo_labels(results: Sequence[dict], thr: float,
         seen_hashes.add(digest)
         rel = osp.relpath(osp.abspath(r['file']), root)
         if rel.startswith('..'):
-            raise ConfigError(f'{r["file"]} is not below {root}.',
-                              fix='choose a --root that holds every image.')
+            raise ConfigError(
+                f'{r["file"]} is not below {root}.',
+                fix='choose a --root that holds every image.')
         lines.append(f'{rel.replace(os.sep, "/")} {int(r["labels"][0])}')
         kept.append(r)
-    return dict(lines=lines, kept=kept, below_thr=counts['below_thr'],
-                in_train=counts['in_train'], duplicate=counts['duplicate'])
+    return dict(
+        lines=lines,
+        kept=kept,
+        below_thr=counts['below_thr'],
+        in_train=counts['in_train'],
+        duplicate=counts['duplicate'])
 
 
 def write_pseudo_labels(lines: Sequence[str], out: str) -> None:
@@ -150,8 +159,11 @@ def write_pseudo_labels(lines: Sequence[str], out: str) -> None:
         f.write(''.join(f'{ln}\n' for ln in lines))
 
 
-def pseudo_label(config: str, checkpoint: str, unlabeled_dir: str,
-                 thr: float, out: str,
+def pseudo_label(config: str,
+                 checkpoint: str,
+                 unlabeled_dir: str,
+                 thr: float,
+                 out: str,
                  exclude_files: Sequence[str] = (),
                  exclude_root: Optional[str] = None,
                  use_config_train: bool = True,
@@ -181,27 +193,27 @@ def pseudo_label(config: str, checkpoint: str, unlabeled_dir: str,
     from .config import load_config
     from .inference import Predictor, list_images
     if not osp.isdir(unlabeled_dir):
-        raise DataError(f'{unlabeled_dir} is not a folder.',
-                        path=unlabeled_dir)
+        raise DataError(
+            f'{unlabeled_dir} is not a folder.', path=unlabeled_dir)
     cfg = load_config(config)
     exclude: List[str] = []
     if use_config_train or exclude_files:
         train_cfg = (cfg.get('train_dataloader') or {}).get('dataset')
         if train_cfg is None and (use_config_train or exclude_root is None):
-            raise ConfigError(f'{config} has no train_dataloader.dataset.',
-                              path=config)
+            raise ConfigError(
+                f'{config} has no train_dataloader.dataset.', path=config)
         if use_config_train:
             exclude += dataset_image_paths(train_cfg)
         if exclude_files:
             if exclude_root is None:
-                from mmpretrain.registry import DATASETS
                 from mmengine.registry import init_default_scope
+                from mmpretrain.registry import DATASETS
                 init_default_scope('mmpretrain')
                 node = train_cfg
                 while node.get('dataset') is not None:
                     node = node['dataset']
-                exclude_root = DATASETS.build(dict(
-                    node, pipeline=[], lazy_init=True)).img_prefix
+                exclude_root = DATASETS.build(
+                    dict(node, pipeline=[], lazy_init=True)).img_prefix
             for ann in exclude_files:
                 exclude += read_ann_paths(ann, exclude_root)
     predictor = Predictor(config, checkpoint, device)
@@ -213,11 +225,15 @@ def pseudo_label(config: str, checkpoint: str, unlabeled_dir: str,
     classes = list(predictor.classes or [])
     per_class = Counter(int(r['labels'][0]) for r in picked['kept'])
     picked['classes'] = classes
-    picked['per_class'] = {(classes[k] if k < len(classes) else str(k)): v
-                           for k, v in sorted(per_class.items())}
+    picked['per_class'] = {
+        (classes[k] if k < len(classes) else str(k)): v
+        for k, v in sorted(per_class.items())
+    }
     picked['total'] = len(results)
     return picked
 
 
-__all__ = ['pseudo_label', 'select_pseudo_labels', 'write_pseudo_labels',
-           'dataset_image_paths', 'read_ann_paths']
+__all__ = [
+    'pseudo_label', 'select_pseudo_labels', 'write_pseudo_labels',
+    'dataset_image_paths', 'read_ann_paths'
+]

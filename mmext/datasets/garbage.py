@@ -46,14 +46,16 @@ def image_problem(path: str) -> Optional[str]:
     except Exception as exc:  # noqa: BLE001
         return f'{type(exc).__name__}: {exc}'
     if img is None:
-        return 'it is not an image OpenCV can decode (corrupt or another format)'
+        return ('it is not an image OpenCV can decode '
+                '(corrupt or another format)')
     return None
 
 
 def natural_key(path: str):
     """Sort key that puts ``img_2`` before ``img_10``."""
-    return [int(t) if t.isdigit() else t.lower()
-            for t in re.split(r'(\d+)', path)]
+    return [
+        int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path)
+    ]
 
 
 def parse_ann_line(line: str, ann_file: str, lineno: int) -> Tuple[str, int]:
@@ -73,7 +75,8 @@ def parse_ann_line(line: str, ann_file: str, lineno: int) -> Tuple[str, int]:
         raise DataError(
             f'Malformed line {lineno} in label file {ann_file}: {line!r}.',
             fix='each line must be "<relative image path> <integer label>", '
-            'e.g. "glass/glass1.jpg 1".', path=ann_file)
+            'e.g. "glass/glass1.jpg 1".',
+            path=ann_file)
     return parts[0], int(parts[1])
 
 
@@ -85,8 +88,9 @@ def _is_label_line(line: str) -> bool:
         return False
 
 
-def detect_layout(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS
-                  ) -> Tuple[str, str]:
+def detect_layout(
+        folder: str,
+        extensions: Sequence[str] = IMG_EXTENSIONS) -> Tuple[str, str]:
     """Decide between the folder and Huawei layouts from the tree itself.
 
     Class sub-folders holding images mean ``'folder'``; ``img_N.jpg`` files
@@ -127,11 +131,12 @@ def detect_layout(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS
             fix="set layout='folder' (one sub-folder per class) or "
             "layout='huawei' (img_N.jpg + img_N.txt) in the dataset config, "
             'e.g. --cfg-options train_dataloader.dataset.layout=folder, or '
-            'move the other files away.', path=folder)
+            'move the other files away.',
+            path=folder)
     if class_dirs:
-        return 'folder', (f'{len(class_dirs)} sub-folders with images'
-                          + (f'; {len(images)} loose images at the top are '
-                             'not used' if images else ''))
+        return 'folder', (f'{len(class_dirs)} sub-folders with images' +
+                          (f'; {len(images)} loose images at the top are '
+                           'not used' if images else ''))
     if pairs:
         return 'huawei', (f'{len(pairs)} image + label-file pairs such as '
                           f'{pairs[0]}')
@@ -142,10 +147,13 @@ def detect_layout(folder: str, extensions: Sequence[str] = IMG_EXTENSIONS
             fix="for a test folder without labels set layout='unlabeled' "
             '(or run tools/test.py with --test-dir FOLDER); for training, '
             'put the images in one sub-folder per class, or give an ann_file '
-            'list ("<path> <label>" lines).', path=folder)
-    raise DataError(f'No images found in {folder}.',
-                    fix=f'supported extensions: {tuple(extensions)}; check '
-                    'data_root/data_prefix in the config.', path=folder)
+            'list ("<path> <label>" lines).',
+            path=folder)
+    raise DataError(
+        f'No images found in {folder}.',
+        fix=f'supported extensions: {tuple(extensions)}; check '
+        'data_root/data_prefix in the config.',
+        path=folder)
 
 
 def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
@@ -177,7 +185,8 @@ def scan_huawei_folder(folder: str) -> List[Tuple[str, int]]:
         if len(lines) != 1:
             raise DataError(
                 f'Label file {txt} has {len(lines)} lines; expected one line '
-                '"img_N.jpg, <label>".', fix='repair or delete the file.',
+                '"img_N.jpg, <label>".',
+                fix='repair or delete the file.',
                 path=txt)
         samples.append(parse_ann_line(lines[0], txt, 1))
     return samples
@@ -245,13 +254,14 @@ class GarbageDataset(CustomDataset):
                  lazy_init: bool = False,
                  **kwargs):
         if layout not in LAYOUTS:
-            raise DataError(f'Unknown layout {layout!r}.',
-                            fix=f'use one of {LAYOUTS}.')
+            raise DataError(
+                f'Unknown layout {layout!r}.', fix=f'use one of {LAYOUTS}.')
         if layout == 'unlabeled':
             with_label = False
         if bad_image not in ('skip', 'raise'):
-            raise DataError(f'Unknown bad_image={bad_image!r}.',
-                            fix="use 'skip' or 'raise'.")
+            raise DataError(
+                f'Unknown bad_image={bad_image!r}.',
+                fix="use 'skip' or 'raise'.")
         self.layout = layout
         self.bad_image = bad_image
         self.bad_images: List[str] = []  # skipped in this process
@@ -260,7 +270,8 @@ class GarbageDataset(CustomDataset):
         self.check_files = check_files
         self._allow_empty = allow_empty_classes
         if isinstance(classes, str):
-            if data_root and not osp.isabs(classes) and not osp.isfile(classes):
+            if data_root and not osp.isabs(classes) and not osp.isfile(
+                    classes):
                 classes = osp.join(data_root, classes)
             classes = read_class_names(classes)
         metainfo = dict(metainfo or {})
@@ -268,9 +279,14 @@ class GarbageDataset(CustomDataset):
             metainfo['classes'] = tuple(classes)
         self._auto_classes = classes is None
         super().__init__(
-            data_root=data_root, data_prefix=data_prefix, ann_file=ann_file,
-            with_label=with_label, extensions=extensions, metainfo=metainfo,
-            lazy_init=True, **kwargs)
+            data_root=data_root,
+            data_prefix=data_prefix,
+            ann_file=ann_file,
+            with_label=with_label,
+            extensions=extensions,
+            metainfo=metainfo,
+            lazy_init=True,
+            **kwargs)
         if not lazy_init:
             self.full_init()
 
@@ -291,18 +307,21 @@ class GarbageDataset(CustomDataset):
         # the shared counter cannot be deep-copied, so the subset shares it.
         counter, self._bad_count = self._bad_count, None
         try:
-            other = super()._copy_without_annotation(
-                {} if memo is None else memo)
+            other = super()._copy_without_annotation({} if memo is
+                                                     None else memo)
         finally:
             self._bad_count = counter
         other._bad_count = counter
         return other
 
     def prepare_data(self, idx: int):
-        """Run the pipeline; apply the ``bad_image`` policy to undecodable files."""
+        """Run the pipeline; apply the ``bad_image`` policy to bad files.
+
+        Bad files are those that cannot be decoded.
+        """
         try:
             return super().prepare_data(idx)
-        except Exception as exc:
+        except Exception:
             path = self.get_data_info(idx).get('img_path', '?')
             reason = image_problem(path)
             if reason is None:
@@ -310,9 +329,10 @@ class GarbageDataset(CustomDataset):
             if self.bad_image == 'raise' or self.test_mode:
                 raise DataError(
                     f'Cannot read image {path}: {reason}.',
-                    fix='replace or delete the file (and its line in the label '
-                    'file); python tools/analysis/dataset_report.py lists all '
-                    'such files.', path=path) from None
+                    fix='replace or delete the file (and its line in the '
+                    'label file); python tools/analysis/dataset_report.py '
+                    'lists all such files.',
+                    path=path) from None
             self.bad_images.append(path)
             if self._bad_count is not None:
                 with self._bad_count.get_lock():
@@ -342,8 +362,8 @@ class GarbageDataset(CustomDataset):
         return layout
 
     def _find_huawei_classes(self) -> Optional[List[str]]:
-        for folder in (self.img_prefix, osp.dirname(self.img_prefix.rstrip('/')),
-                       self.data_root):
+        for folder in (self.img_prefix, osp.dirname(
+                self.img_prefix.rstrip('/')), self.data_root):
             rule = osp.join(folder, HUAWEI_RULE)
             if folder and osp.isfile(rule):
                 return read_class_names(rule)
@@ -356,20 +376,24 @@ class GarbageDataset(CustomDataset):
         if layout != 'list' and not osp.isdir(prefix):
             raise DataError(
                 f'Image folder {prefix or "(empty data_prefix)"} does not '
-                'exist.', fix='prepare the data (python tools/prepare_data.py '
+                'exist.',
+                fix='prepare the data (python tools/prepare_data.py '
                 '--help) or set data_root/data_prefix in the config, e.g. '
-                "--cfg-options train_dataloader.dataset.data_root=/your/path.",
+                '--cfg-options train_dataloader.dataset.data_root=/your/path.',
                 path=prefix)
 
         if layout == 'unlabeled':
             files = []
             for root, _, names in os.walk(prefix, followlinks=True):
-                files += [osp.relpath(osp.join(root, n), prefix) for n in names
-                          if self.is_valid_file(n)]
+                files += [
+                    osp.relpath(osp.join(root, n), prefix) for n in names
+                    if self.is_valid_file(n)
+                ]
             if not files:
-                raise DataError(f'No images found in {prefix}.',
-                                fix=f'supported extensions: {self.extensions}.',
-                                path=prefix)
+                raise DataError(
+                    f'No images found in {prefix}.',
+                    fix=f'supported extensions: {self.extensions}.',
+                    path=prefix)
             files.sort(key=natural_key)
             self._set_bins()
             return [{'img_path': osp.join(prefix, f)} for f in files]
@@ -398,20 +422,23 @@ class GarbageDataset(CustomDataset):
                 lines = [(i + 1, ln.strip()) for i, ln in enumerate(f)
                          if ln.strip()]
             if not lines:
-                raise DataError(f'Label file {self.ann_file} lists no images.',
-                                fix='regenerate it.', path=self.ann_file)
+                raise DataError(
+                    f'Label file {self.ann_file} lists no images.',
+                    fix='regenerate it.',
+                    path=self.ann_file)
             if not self.with_label:  # CustomDataset: a list of paths
                 paths = [ln for _, ln in lines]
                 self._check_files(paths, self.ann_file)
                 self._set_bins()
                 return [{'img_path': osp.join(prefix, p)} for p in paths]
-            samples = [parse_ann_line(ln, self.ann_file, i)
-                       for i, ln in lines]
+            samples = [parse_ann_line(ln, self.ann_file, i) for i, ln in lines]
 
         self._check_samples(samples, layout)
         self._set_bins()
-        return [{'img_path': osp.join(prefix, p), 'gt_label': int(lbl)}
-                for p, lbl in samples]
+        return [{
+            'img_path': osp.join(prefix, p),
+            'gt_label': int(lbl)
+        } for p, lbl in samples]
 
     def _set_bins(self) -> None:
         """``bins``/``class_to_bin`` metainfo from the class names."""
@@ -424,8 +451,8 @@ class GarbageDataset(CustomDataset):
             self._metainfo['class_to_bin'] = class_to_bin
 
     def _scan_class_folders(self, prefix: str) -> List[Tuple[str, int]]:
-        folders = sorted(d for d in os.listdir(prefix)
-                         if osp.isdir(osp.join(prefix, d)))
+        folders = sorted(
+            d for d in os.listdir(prefix) if osp.isdir(osp.join(prefix, d)))
         if not folders:
             raise DataError(
                 f'{prefix} has no class sub-folders.',
@@ -439,13 +466,14 @@ class GarbageDataset(CustomDataset):
         if unknown:
             raise DataError(
                 f'Folders {unknown} in {prefix} are not in the class list '
-                f'{classes}.', fix='rename the folders or fix `classes`.',
+                f'{classes}.',
+                fix='rename the folders or fix `classes`.',
                 path=prefix)
         samples = []
         for folder in folders:
             label = classes.index(folder)
-            for root, _, names in os.walk(osp.join(prefix, folder),
-                                          followlinks=True):
+            for root, _, names in os.walk(
+                    osp.join(prefix, folder), followlinks=True):
                 samples += [(osp.relpath(osp.join(root, n), prefix), label)
                             for n in names if self.is_valid_file(n)]
         samples.sort(key=lambda s: natural_key(s[0]))
@@ -462,7 +490,8 @@ class GarbageDataset(CustomDataset):
             if labels and labels[0] < 0:
                 raise DataError(
                     f'Negative label {labels[0]} in {source}.',
-                    fix='labels are zero-based class indices.', path=source)
+                    fix='labels are zero-based class indices.',
+                    path=source)
             MMLogger.get_current_instance().warning(
                 f'No class names for {source}: predictions and reports will '
                 'show label numbers. Set classes=[...] or '
@@ -476,19 +505,22 @@ class GarbageDataset(CustomDataset):
                 f'{len(bad)} labels in {source} are outside 0..{n - 1} '
                 f'(the {n} classes), e.g. {bad[0]}.',
                 fix='labels are zero-based indices into the class list; check '
-                'that the class-names file matches the labels.', path=source)
+                'that the class-names file matches the labels.',
+                path=source)
         counts = [0] * n
         for _, lbl in samples:
             counts[lbl] += 1
         empty = [classes[i] for i, c in enumerate(counts) if c == 0]
         if empty:
-            allow = (self._allow_empty if self._allow_empty is not None
-                     else self.test_mode)
+            allow = (
+                self._allow_empty
+                if self._allow_empty is not None else self.test_mode)
             msg = (f'{len(empty)} of {n} classes have no images in {source}: '
                    f'{empty}.')
             if not allow:
                 raise DataError(
-                    msg, fix='add images for these classes, or remove them '
+                    msg,
+                    fix='add images for these classes, or remove them '
                     'from the class list (and relabel), or set '
                     'allow_empty_classes=True if this is intended.',
                     path=source)
@@ -498,8 +530,10 @@ class GarbageDataset(CustomDataset):
     def _check_files(self, paths: List[str], source: str) -> None:
         """With ``check_files``, every listed image must exist."""
         if self.check_files:
-            missing = [p for p in paths
-                       if not osp.isfile(osp.join(self.img_prefix, p))]
+            missing = [
+                p for p in paths
+                if not osp.isfile(osp.join(self.img_prefix, p))
+            ]
             if missing:
                 raise DataError(
                     f'{len(missing)} images listed in {source} do not exist '

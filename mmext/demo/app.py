@@ -25,7 +25,7 @@ OFFLINE_ENV = {
     'GRADIO_SSR_MODE': 'False',
 }
 GRADIO_HINT = ("the demo needs Gradio: pip install -e '.[demo]' "
-               "(gradio and grad-cam)")
+               '(gradio and grad-cam)')
 
 CSS = """
 #mmg-card .mmg-class {font-size: 1.8em; font-weight: 700; margin: 0.1em 0;}

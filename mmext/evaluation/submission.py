@@ -1,4 +1,7 @@
-"""Write predictions as a leaderboard CSV (a metric, like mmpretrain's ReportVQA)."""
+"""Write predictions as a leaderboard CSV.
+
+It is a metric, like mmpretrain's ReportVQA.
+"""
 import os.path as osp
 from typing import List, Optional, Sequence
 
@@ -24,11 +27,13 @@ def relative_names(paths: Sequence[str]) -> List[str]:
     if not paths:
         return []
     root = osp.commonpath([osp.dirname(osp.abspath(p)) for p in paths])
-    return [osp.relpath(osp.abspath(p), root).replace(osp.sep, '/')
-            for p in paths]
+    return [
+        osp.relpath(osp.abspath(p), root).replace(osp.sep, '/') for p in paths
+    ]
 
 
-def predictions_frame(results: Sequence[dict], classes: Optional[Sequence[str]],
+def predictions_frame(results: Sequence[dict],
+                      classes: Optional[Sequence[str]],
                       topk: int = 1,
                       class_to_bin: Optional[Sequence[int]] = None,
                       bins: Optional[Sequence[str]] = None) -> pd.DataFrame:
@@ -62,10 +67,12 @@ def predictions_frame(results: Sequence[dict], classes: Optional[Sequence[str]],
     order = np.argsort(-scores, axis=1, kind='stable')[:, :k]
     for j in range(k):
         labels = order[:, j]
-        pre = ('pred', 'score') if j == 0 else (f'top{j + 1}', f'top{j + 1}_score')
+        pre = ('pred', 'score') if j == 0 else (f'top{j + 1}',
+                                                f'top{j + 1}_score')
         table[f'{pre[0]}_label'] = labels
-        table[f'{pre[0]}_class'] = [classes[i] if classes else ''
-                                    for i in labels]
+        table[f'{pre[0]}_class'] = [
+            classes[i] if classes else '' for i in labels
+        ]
         table[pre[1] if j else 'score'] = np.round(
             scores[np.arange(len(rows)), labels], 6)
     if class_to_bin is not None and bins is not None:
@@ -124,7 +131,8 @@ def nan_error(bad: int, total: int, out_file: str):
         'the checkpoint is broken.',
         fix='check the training log for a NaN loss and retrain with a lower '
         'learning rate (e.g. --cfg-options optim_wrapper.optimizer.lr=...), '
-        'or test an earlier checkpoint.', path=out_file)
+        'or test an earlier checkpoint.',
+        path=out_file)
 
 
 @METRICS.register_module()
@@ -152,11 +160,16 @@ class SubmissionWriter(BaseMetric):
 
     default_prefix = 'submission'
 
-    def __init__(self, out_file: str, topk: int = 1, encoding: str = 'utf-8',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+    def __init__(self,
+                 out_file: str,
+                 topk: int = 1,
+                 encoding: str = 'utf-8',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if not out_file.endswith('.csv'):
-            raise ValueError(f'SubmissionWriter writes .csv files, got {out_file}')
+            raise ValueError(
+                f'SubmissionWriter writes .csv files, got {out_file}')
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
         if encoding not in CSV_ENCODINGS:

@@ -16,8 +16,8 @@ from mmpretrain.registry import DATASETS, MODELS
 from ..errors import ConfigError, DataError
 from ..fileio import file_hash
 from ..progress import track
-from .cache import (_plain, check_model, check_source,
-                    load_cache, model_config_hash, save_cache, weights_hash)
+from .cache import (_plain, check_model, check_source, load_cache,
+                    model_config_hash, save_cache, weights_hash)
 from .dataset import pipeline_identity, source_data_hash
 
 SPLITS = ('train', 'val', 'test')
@@ -40,11 +40,12 @@ def model_identity(model: torch.nn.Module, cfg: Config) -> Tuple[str, str]:
     """
     model = unwrap(model)
     return (model_config_hash(cfg.model, cfg.get('data_preprocessor')),
-            weights_hash([model.backbone, getattr(model, 'neck', None)]))
+            weights_hash([model.backbone,
+                          getattr(model, 'neck', None)]))
 
 
 def cache_splits(cfg: Config) -> Dict[str, dict]:
-    """The ``{split: FeatureCacheDataset config}`` of a config's dataloaders."""
+    """The ``{split: FeatureCacheDataset config}`` of the dataloaders."""
     found = {}
     for split in SPLITS:
         loader = cfg.get(f'{split}_dataloader') or {}
@@ -55,7 +56,8 @@ def cache_splits(cfg: Config) -> Dict[str, dict]:
     return found
 
 
-def build_extractor(cfg: Config, checkpoint: Optional[str] = None,
+def build_extractor(cfg: Config,
+                    checkpoint: Optional[str] = None,
                     device: str = 'cpu') -> torch.nn.Module:
     """Build the config's classifier with its final backbone weights.
 
@@ -80,14 +82,21 @@ def build_extractor(cfg: Config, checkpoint: Optional[str] = None,
 
         from ..checkpoint import check_checkpoint_matches
         check_checkpoint_matches(model, checkpoint, cfg)
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True,
-                        logger='silent')
+        load_checkpoint(
+            model,
+            checkpoint,
+            map_location='cpu',
+            strict=True,
+            logger='silent')
     return model.to(device).eval()
 
 
 @torch.no_grad()
-def extract_split(model: torch.nn.Module, dataset, copies: int = 1,
-                  batch_size: int = 32, num_workers: int = 0,
+def extract_split(model: torch.nn.Module,
+                  dataset,
+                  copies: int = 1,
+                  batch_size: int = 32,
+                  num_workers: int = 0,
                   seed: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:
     """Pooled features of every image, ``copies`` passes (copy-major).
 
@@ -108,8 +117,11 @@ def extract_split(model: torch.nn.Module, dataset, copies: int = 1,
         np.random.seed(seed + k)
         torch.manual_seed(seed + k)
         loader = torch.utils.data.DataLoader(
-            dataset, batch_size=batch_size, shuffle=False,
-            num_workers=num_workers, collate_fn=pseudo_collate)
+            dataset,
+            batch_size=batch_size,
+            shuffle=False,
+            num_workers=num_workers,
+            collate_fn=pseudo_collate)
         for batch in track(loader, f'features, pass {k + 1}/{copies}'):
             data = model.data_preprocessor(batch, False)
             x = model.extract_feat(data['inputs'])
@@ -124,7 +136,8 @@ def extract_split(model: torch.nn.Module, dataset, copies: int = 1,
     return torch.cat(feats), torch.tensor(labels, dtype=torch.long)
 
 
-def _checkpoint_info(cfg: Config, checkpoint: Optional[str]) -> Tuple[str, str]:
+def _checkpoint_info(cfg: Config,
+                     checkpoint: Optional[str]) -> Tuple[str, str]:
     if not checkpoint:
         init = (cfg.model.get('backbone') or {}).get('init_cfg') or {}
         checkpoint = init.get('checkpoint') if isinstance(init, dict) else None
@@ -133,9 +146,11 @@ def _checkpoint_info(cfg: Config, checkpoint: Optional[str]) -> Tuple[str, str]:
     return checkpoint or 'random init', ''
 
 
-def extract_caches(cfg: Config, checkpoint: Optional[str] = None,
+def extract_caches(cfg: Config,
+                   checkpoint: Optional[str] = None,
                    splits: Optional[Iterable[str]] = None,
-                   force: bool = False, batch_size: Optional[int] = None,
+                   force: bool = False,
+                   batch_size: Optional[int] = None,
                    num_workers: int = 0,
                    device: str = 'cpu') -> Dict[str, str]:
     """Write (or confirm up to date) the cache file of every cached split.
@@ -164,7 +179,8 @@ def extract_caches(cfg: Config, checkpoint: Optional[str] = None,
         if split not in found:
             raise ConfigError(
                 f'The {split} dataloader of this config does not read a '
-                'feature cache.', fix=f'choose among {sorted(found)}.')
+                'feature cache.',
+                fix=f'choose among {sorted(found)}.')
     model = build_extractor(cfg, checkpoint, device)
     model_digest, weights_digest = model_identity(model, cfg)
     ckpt_path, ckpt_sha = _checkpoint_info(cfg, checkpoint)
@@ -180,7 +196,8 @@ def extract_caches(cfg: Config, checkpoint: Optional[str] = None,
         if source_cfg is None:
             raise ConfigError(
                 f'The {split} FeatureCacheDataset has no `dataset` (the image '
-                'data set to extract from).', fix='add dataset=dict(...) with '
+                'data set to extract from).',
+                fix='add dataset=dict(...) with '
                 'the image dataset config.')
         source = DATASETS.build(source_cfg)
         if len(source) == 0:
@@ -206,13 +223,20 @@ def extract_caches(cfg: Config, checkpoint: Optional[str] = None,
         feats, labels = extract_split(model, source, copies, bs, num_workers,
                                       seed)
         seconds = time.perf_counter() - start
-        paths = [source.get_data_info(i).get('img_path', str(i))
-                 for i in range(len(source))]
+        paths = [
+            source.get_data_info(i).get('img_path', str(i))
+            for i in range(len(source))
+        ]
         header = dict(
-            split=split, copies=copies, model_hash=model_digest,
-            weights_hash=weights_digest, checkpoint=ckpt_path,
-            checkpoint_sha256=ckpt_sha, pipeline_hash=pipe,
-            data_hash=data_digest, metainfo=_plain(source.metainfo),
+            split=split,
+            copies=copies,
+            model_hash=model_digest,
+            weights_hash=weights_digest,
+            checkpoint=ckpt_path,
+            checkpoint_sha256=ckpt_sha,
+            pipeline_hash=pipe,
+            data_hash=data_digest,
+            metainfo=_plain(source.metainfo),
             extract_seconds=round(seconds, 2),
             created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
         save_cache(out, header, feats, labels, paths)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 
-GRAD_CAM_HINT = ("Grad-CAM needs the grad-cam package: pip install grad-cam "
+GRAD_CAM_HINT = ('Grad-CAM needs the grad-cam package: pip install grad-cam '
                  "(or pip install -e '.[demo]').")
 
 

@@ -7,7 +7,8 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmext.errors import friendly_main  # noqa: E402
 
@@ -16,20 +17,29 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Compare runs: metrics table and config diff')
     parser.add_argument('runs', nargs='+', help='work dirs or config files')
-    parser.add_argument('--metrics', nargs='+',
-                        help='val metrics (default accuracy/top1 and '
-                        'bin/accuracy where logged)')
-    parser.add_argument('--markdown', action='store_true',
-                        help='print Markdown tables')
-    parser.add_argument('--width', type=int, default=48,
-                        help='shorten longer values in the middle (0: full)')
-    parser.add_argument('--by-index', action='store_true',
-                        help='match list entries by position, not by type')
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        help='val metrics (default accuracy/top1 and '
+        'bin/accuracy where logged)')
+    parser.add_argument(
+        '--markdown', action='store_true', help='print Markdown tables')
+    parser.add_argument(
+        '--width',
+        type=int,
+        default=48,
+        help='shorten longer values in the middle (0: full)')
+    parser.add_argument(
+        '--by-index',
+        action='store_true',
+        help='match list entries by position, not by type')
     parser.add_argument('--out', help='also write the output to this file')
-    parser.add_argument('--report', help='write report.md (with '
-                        'report_curves.png) or a self-contained report.html: '
-                        'metrics, curves of the runs side by side, config '
-                        'diff')
+    parser.add_argument(
+        '--report',
+        help='write report.md (with '
+        'report_curves.png) or a self-contained report.html: '
+        'metrics, curves of the runs side by side, config '
+        'diff')
     return parser.parse_args(argv)
 
 

@@ -9,7 +9,8 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmengine.config import DictAction  # noqa: E402
 
@@ -18,36 +19,60 @@ from mmext.errors import ConfigError, friendly_main  # noqa: E402
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Analyse test errors')
-    parser.add_argument('preds', help='CSV of tools/test.py --out preds.csv '
-                        '(or the pickle of --out results.pkl)')
-    parser.add_argument('config', nargs='?',
-                        help='the config tested (class names, bins, image '
-                        'files); without it, names come from the CSV')
-    parser.add_argument('--img-root', help='folder the CSV file names are '
-                        'relative to (when no config is given)')
-    parser.add_argument('--split', default='test', choices=['test', 'val'],
-                        help='which data set of the config was tested')
-    parser.add_argument('--out-dir', default='error_analysis',
-                        help='write confusion_matrix.png, '
-                        'confusion_matrix_bins.png, reliability.png, '
-                        'mistakes.png, report.txt')
-    parser.add_argument('--top', type=int, default=10,
-                        help='most confused pairs to list')
-    parser.add_argument('--max-images', type=int, default=40,
-                        help='mistakes on the contact sheet')
-    parser.add_argument('--checkpoint', help='the tested checkpoint: adds a '
-                        'Grad-CAM overlay of the predicted class to every '
-                        'mistake on the contact sheet (needs the config and '
-                        'grad-cam)')
-    parser.add_argument('--cam-method', default='gradcam',
-                        help='gradcam, gradcam++, xgradcam, eigencam, ...')
-    parser.add_argument('--bins', type=int, default=15,
-                        help='confidence bins of the ECE and the '
-                        'reliability diagram')
+    parser.add_argument(
+        'preds',
+        help='CSV of tools/test.py --out preds.csv '
+        '(or the pickle of --out results.pkl)')
+    parser.add_argument(
+        'config',
+        nargs='?',
+        help='the config tested (class names, bins, image '
+        'files); without it, names come from the CSV')
+    parser.add_argument(
+        '--img-root',
+        help='folder the CSV file names are '
+        'relative to (when no config is given)')
+    parser.add_argument(
+        '--split',
+        default='test',
+        choices=['test', 'val'],
+        help='which data set of the config was tested')
+    parser.add_argument(
+        '--out-dir',
+        default='error_analysis',
+        help='write confusion_matrix.png, '
+        'confusion_matrix_bins.png, reliability.png, '
+        'mistakes.png, report.txt')
+    parser.add_argument(
+        '--top', type=int, default=10, help='most confused pairs to list')
+    parser.add_argument(
+        '--max-images',
+        type=int,
+        default=40,
+        help='mistakes on the contact sheet')
+    parser.add_argument(
+        '--checkpoint',
+        help='the tested checkpoint: adds a '
+        'Grad-CAM overlay of the predicted class to every '
+        'mistake on the contact sheet (needs the config and '
+        'grad-cam)')
+    parser.add_argument(
+        '--cam-method',
+        default='gradcam',
+        help='gradcam, gradcam++, xgradcam, eigencam, ...')
+    parser.add_argument(
+        '--bins',
+        type=int,
+        default=15,
+        help='confidence bins of the ECE and the '
+        'reliability diagram')
     parser.add_argument('--device', default='cpu', help='for --checkpoint')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config keys, e.g. '
-                        'test_dataloader.dataset.data_root=data/x')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. '
+        'test_dataloader.dataset.data_root=data/x')
     return parser.parse_args()
 
 
@@ -65,8 +90,12 @@ def main():
             cfg.merge_from_dict(args.cfg_options)
         meta, paths = dataset_for_predictions(cfg, args.split)
     result = analyse_predictions(
-        args.preds, meta.get('classes'), meta.get('bins'),
-        meta.get('class_to_bin'), img_paths=paths, img_root=args.img_root)
+        args.preds,
+        meta.get('classes'),
+        meta.get('bins'),
+        meta.get('class_to_bin'),
+        img_paths=paths,
+        img_root=args.img_root)
     text = result.to_text(args.top)
     print(text)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -80,17 +109,18 @@ def main():
     cam = None
     if args.checkpoint:
         if not args.config:
-            raise ConfigError('--checkpoint needs the config too.',
-                              fix='pass PREDS CONFIG --checkpoint CKPT.')
+            raise ConfigError(
+                '--checkpoint needs the config too.',
+                fix='pass PREDS CONFIG --checkpoint CKPT.')
         from mmext.apis.inference import Predictor
         from mmext.visualization.cam import CAMVisualizer
-        vis = CAMVisualizer(Predictor(args.config, args.checkpoint,
-                                      args.device, args.cfg_options),
-                            args.cam_method)
+        vis = CAMVisualizer(
+            Predictor(args.config, args.checkpoint, args.device,
+                      args.cfg_options), args.cam_method)
         cam = lambda path, label: vis(path, label)['overlay']  # noqa: E731
     out.append(osp.join(args.out_dir, 'mistakes.png'))
-    n = result.contact_sheet(out[-1], max_images=args.max_images,
-                             cols=4 if cam else 8, cam=cam)
+    n = result.contact_sheet(
+        out[-1], max_images=args.max_images, cols=4 if cam else 8, cam=cam)
     missing = (result.frame['img_path'] == '').sum()
     if missing:
         print(f'\n{missing} image files were not found (pass the tested '
@@ -100,9 +130,9 @@ def main():
         f.write(text + '\n')
     print(f'\nexpected calibration error {ece * 100:.2f}% ({args.bins} bins; '
           'tools/analysis/calibrate.py fits a temperature that lowers it)')
-    print(f'{n} mistakes on the contact sheet'
-          + (f' with {args.cam_method} overlays' if cam else '')
-          + '; wrote ' + ', '.join(out))
+    print(f'{n} mistakes on the contact sheet' +
+          (f' with {args.cam_method} overlays' if cam else '') + '; wrote ' +
+          ', '.join(out))
 
 
 if __name__ == '__main__':

@@ -162,7 +162,7 @@ class SamplePairingHook(Hook):
             raise ConfigError(
                 'SamplePairingHook found no SamplePairing in the model\'s '
                 'batch augments.',
-                fix="add model=dict(train_cfg=dict(augments=dict("
+                fix='add model=dict(train_cfg=dict(augments=dict('
                 "type='SamplePairing'))) to the config.")
         max_epochs = runner.max_epochs
         end = self.resolve_end(max_epochs)

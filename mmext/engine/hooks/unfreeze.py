@@ -136,7 +136,7 @@ class UnfreezeHook(Hook):
                 'UnfreezeHook: the unfrozen parameters share an optimizer '
                 'parameter group with the head, so they cannot get their '
                 'own learning rate.',
-                fix="add optim_wrapper.paramwise_cfg=dict(custom_keys="
+                fix='add optim_wrapper.paramwise_cfg=dict(custom_keys='
                 "{'backbone': dict(lr_mult=0., decay_mult=0.)}) (one group "
                 'per parameter; the hook sets their rates at unfreezing).')
         if head_lr is None:
