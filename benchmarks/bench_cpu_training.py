@@ -129,8 +129,16 @@ def run(cmd, env) -> dict:
 
 
 def iter_times(work_dir: str, mode: str = 'train') -> list:
-    """mmengine's per-window ``time`` values of a run (train or test)."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', '*.json')))
+    """mmengine's ``time`` values of a run.
+
+    Training: one per logged window (``<ts>/vis_data/<ts>.json``). Testing:
+    the mean over the test loop, which mmengine writes at its end (also to
+    ``<ts>/<ts>.json`` for a test-only run).
+    """
+    logs = sorted(
+        set(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', '*.json')) +
+            glob.glob(osp.join(work_dir, '*', '*.json'))))
     values = []
     for path in logs:
         if osp.basename(path) == 'scalars.json':
@@ -143,6 +151,8 @@ def iter_times(work_dir: str, mode: str = 'train') -> list:
                 is_train = 'lr' in rec
                 if (mode == 'train') == is_train:
                     values.append(rec['time'])
+        if values and mode != 'train':
+            break  # the same summary is in both files of a test run
     return values
 
 
@@ -161,20 +171,20 @@ def side(name: str, config: str, work: str, args, stock: bool) -> dict:
     tr = run(train + ['--work-dir', wd], env)
     ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
     twd = osp.join(work, name + '_test')
-    te = run(test_tool + [config, ckpt, '--work-dir', twd], env)
+    test_run = run(test_tool + [config, ckpt, '--work-dir', twd], env)
     times = iter_times(wd, 'train')
     test_times = iter_times(twd, 'test')
     n_val = sum(1 for _ in open(osp.join(args.data, 'meta', 'val.txt')))
-    test_iter = statistics.mean(test_times[1:] or test_times)
+    test_iter = statistics.mean(test_times)
     return dict(
         ms_per_iter=1000 * statistics.mean(times[1:] or times),
         train_wall=tr['wall'],
         train_user=tr['user'],
         train_sys=tr['sys'],
         train_faults=tr['faults'],
-        test_wall=te['wall'],
+        test_wall=test_run['wall'],
         test_img_s=64 / test_iter,
-        test_img_s_wall=n_val / te['wall'])
+        test_img_s_wall=n_val / test_run['wall'])
 
 
 def main() -> None:
@@ -190,6 +200,7 @@ def main() -> None:
         sys.exit(f'{args.data} has no meta/train.txt: run tools/prepare_data.'
                  'py trashnet --src ../shared/data/trashnet first')
     work = args.keep or tempfile.mkdtemp(prefix='bench_cpu_')
+    os.makedirs(work, exist_ok=True)
     fmt = dict(
         weights=osp.abspath(args.weights),
         data=args.data,

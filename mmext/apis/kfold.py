@@ -38,7 +38,8 @@ def _unwrap(dataset_cfg: dict) -> List[dict]:
     if node.get('type') in ('ConcatDataset', KFOLD_TYPE):
         raise ConfigError(
             f'k-fold needs a single training data set, the config has a '
-            f'{node["type"]}.', fix='use a config whose train_dataloader.'
+            f'{node["type"]}.',
+            fix='use a config whose train_dataloader.'
             'dataset is one data set (optionally in RepeatDataset/'
             'ClassBalancedDataset).')
     return chain + [node]
@@ -49,7 +50,7 @@ def use_trainval(cfg: Config, ann_file: str = 'meta/trainval.txt') -> Config:
 
     ``tools/prepare_data.py`` writes ``meta/trainval.txt`` beside the split
     lists. k-fold over it estimates accuracy on all labelled images instead
-    of re-using the one official val split the recipes were tuned on.
+    of reusing the one official val split the recipes were tuned on.
 
     Args:
         cfg: A training config (modified in place).
@@ -64,12 +65,14 @@ def use_trainval(cfg: Config, ann_file: str = 'meta/trainval.txt') -> Config:
         raise ConfigError(
             f'--trainval: {path} does not exist.',
             fix='run tools/prepare_data.py again (it writes meta/trainval.txt '
-            'beside train.txt and val.txt).', path=path)
+            'beside train.txt and val.txt).',
+            path=path)
     node['ann_file'] = ann_file
     return cfg
 
 
-def kfold_configs(cfg: Config, num_splits: int,
+def kfold_configs(cfg: Config,
+                  num_splits: int,
                   seed: Optional[int] = 0) -> List[Config]:
     """One config per fold.
 
@@ -101,27 +104,38 @@ def kfold_configs(cfg: Config, num_splits: int,
     test_pipeline = copy.deepcopy(node.get('pipeline', []))
     evaluator = cfg.get('val_evaluator') or cfg.get('test_evaluator')
     if not evaluator:
-        raise ConfigError('The config has no val_evaluator.',
-                          fix="add val_evaluator = dict(type='Accuracy', "
-                          'topk=(1, )).')
+        raise ConfigError(
+            'The config has no val_evaluator.',
+            fix="add val_evaluator = dict(type='Accuracy', "
+            'topk=(1, )).')
     out = []
     for fold in range(num_splits):
         fold_cfg = copy.deepcopy(cfg)
         train_base = dict(base)
-        train = dict(type=KFOLD_TYPE, dataset=train_base, fold=fold,
-                     num_splits=num_splits, test_mode=False, seed=seed)
+        train = dict(
+            type=KFOLD_TYPE,
+            dataset=train_base,
+            fold=fold,
+            num_splits=num_splits,
+            test_mode=False,
+            seed=seed)
         for wrapper in reversed(chain[:-1]):  # re-wrap, innermost first
             train = dict(wrapper, dataset=train)
-        val_base = dict(base, pipeline=copy.deepcopy(test_pipeline),
-                        test_mode=True)
-        val = dict(type=KFOLD_TYPE, dataset=val_base, fold=fold,
-                   num_splits=num_splits, test_mode=True, seed=seed)
+        val_base = dict(
+            base, pipeline=copy.deepcopy(test_pipeline), test_mode=True)
+        val = dict(
+            type=KFOLD_TYPE,
+            dataset=val_base,
+            fold=fold,
+            num_splits=num_splits,
+            test_mode=True,
+            seed=seed)
         fold_cfg.train_dataloader.dataset = ConfigDict(train)
-        loader = copy.deepcopy(cfg.get('val_dataloader')
-                               or cfg.get('test_dataloader'))
+        loader = copy.deepcopy(
+            cfg.get('val_dataloader') or cfg.get('test_dataloader'))
         loader.dataset = ConfigDict(val)
-        loader.setdefault('sampler', dict(type='DefaultSampler',
-                                          shuffle=False))
+        loader.setdefault('sampler',
+                          dict(type='DefaultSampler', shuffle=False))
         fold_cfg.val_dataloader = loader
         fold_cfg.test_dataloader = copy.deepcopy(loader)
         fold_cfg.val_evaluator = copy.deepcopy(evaluator)
@@ -190,14 +204,18 @@ def summarize(results: Sequence[dict], metric: str) -> Dict[str, float]:
     values = []
     for r in results:
         if metric not in r['metrics']:
-            raise ConfigError(f'Metric {metric!r} was not logged; logged: '
-                              f'{sorted(r["metrics"])}.',
-                              fix='choose --metric from those.')
+            raise ConfigError(
+                f'Metric {metric!r} was not logged; logged: '
+                f'{sorted(r["metrics"])}.',
+                fix='choose --metric from those.')
         values.append(float(r['metrics'][metric]))
     arr = np.asarray(values)
-    return dict(mean=float(arr.mean()),
-                std=float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
-                min=float(arr.min()), max=float(arr.max()), n=len(arr))
+    return dict(
+        mean=float(arr.mean()),
+        std=float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+        min=float(arr.min()),
+        max=float(arr.max()),
+        n=len(arr))
 
 
 def format_report(results: Sequence[dict], metric: str) -> str:
@@ -213,7 +231,9 @@ def format_report(results: Sequence[dict], metric: str) -> str:
     return '\n'.join(lines)
 
 
-def run_kfold(cfg: Config, work_root: str, num_splits: int,
+def run_kfold(cfg: Config,
+              work_root: str,
+              num_splits: int,
               split_seed: Optional[int] = 0,
               seeds: Optional[Sequence[int]] = None,
               metric: str = 'accuracy/top1',
@@ -245,8 +265,8 @@ def run_kfold(cfg: Config, work_root: str, num_splits: int,
             fold_cfg = configs[fold]
             if seed is not None:
                 fold_cfg = copy.deepcopy(fold_cfg)
-                fold_cfg.randomness = dict(fold_cfg.get('randomness') or {},
-                                           seed=seed)
+                fold_cfg.randomness = dict(
+                    fold_cfg.get('randomness') or {}, seed=seed)
             sub = f'fold_{fold}' if len(seeds) == 1 else osp.join(
                 f'seed{seed}', f'fold_{fold}')
             name = f'fold{fold}' + ('' if seed is None else f'_seed{seed}')
@@ -254,11 +274,18 @@ def run_kfold(cfg: Config, work_root: str, num_splits: int,
             announce(f'k-fold: run {len(results) + 1}/'
                      f'{len(seeds) * len(folds)} ({name}) in {work_dir}')
             metrics = train_fold(fold_cfg, work_dir, name)
-            results.append(dict(name=name, fold=fold, seed=seed,
-                                work_dir=work_dir, metrics=metrics))
+            results.append(
+                dict(
+                    name=name,
+                    fold=fold,
+                    seed=seed,
+                    work_dir=work_dir,
+                    metrics=metrics))
     summarize(results, metric)  # fail now if the metric is not logged
     return results
 
 
-__all__ = ['kfold_configs', 'run_kfold', 'train_fold', 'summarize',
-           'format_report', 'LastMetricsHook']
+__all__ = [
+    'kfold_configs', 'run_kfold', 'train_fold', 'summarize', 'format_report',
+    'LastMetricsHook'
+]
