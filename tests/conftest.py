@@ -1,5 +1,6 @@
 """Shared fixtures: tiny generated image sets, a tiny model config,
 ../shared."""
+import logging
 import os
 from pathlib import Path
 
@@ -16,6 +17,30 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 # one colour per class: R and B differ strongly, so a BGR/RGB mix-up changes
 # what the model sees.
 COLOURS = [(230, 30, 20), (20, 40, 220), (30, 200, 40), (200, 200, 30)]
+
+
+def _detach_closed_log_files() -> None:
+    from mmengine.logging import MMLogger
+    for logger in list(MMLogger._instance_dict.values()):
+        for handler in list(logger.handlers):
+            if (isinstance(handler, logging.FileHandler)
+                    and handler.stream is None):
+                logger.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _no_closed_log_files():
+    """Detach log files that finished runs closed from mmengine's loggers.
+
+    A runner of an earlier test leaves its (closed) log file handler on the
+    MMLogger instances, and mmengine writes a model's initialisation info
+    straight to the current logger's file streams, which then fails (seen
+    in a module fixture that built a model after other modules' runs).
+    Module-scoped and autouse, so it runs before a module's own fixtures.
+    """
+    _detach_closed_log_files()
+    yield
+    _detach_closed_log_files()
 
 
 @pytest.fixture
