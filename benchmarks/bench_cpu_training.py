@@ -87,7 +87,7 @@ model = dict(
 train_dataloader = dict(dataset=dict(data_root={data!r}))
 val_dataloader = dict(batch_size=64, dataset=dict(data_root={data!r}))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = [dict(type='Accuracy', topk=(1, ))]
 test_evaluator = val_evaluator
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
                                     weight_decay=1e-4))
@@ -97,6 +97,7 @@ test_cfg = dict()
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-5)]
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval={epochs}, save_best=None))
+custom_hooks = [dict(type='BadImageReportHook'), dict(type='ChannelsLastHook')]
 '''
 
 
