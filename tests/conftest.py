@@ -2,6 +2,8 @@
 ../shared."""
 import logging
 import os
+import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +225,16 @@ def save_tiny_resnet_checkpoint(cfg_file: str,
                 'dataset_meta': dict(meta)
             }
         }, str(ckpt))
+
+
+def run_tool(tool: str, *args) -> int:
+    """Run ``tools/<tool>`` in this process; return its exit status."""
+    path = str(REPO / 'tools' / tool)
+    argv, sys.argv = sys.argv, [path, *map(str, args)]
+    try:
+        runpy.run_path(path, run_name='__main__')
+        return 0
+    except SystemExit as exc:
+        return exc.code or 0
+    finally:
+        sys.argv = argv

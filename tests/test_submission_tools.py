@@ -9,9 +9,7 @@ as training saves it, and an unlabeled test folder named ``img_N.jpg``.
 import csv
 import os
 import re
-import runpy
 import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,24 +17,11 @@ import pandas as pd
 import pytest
 import torch
 from conftest import (COLOURS, REPO, TINY_RESNET_TEST_CONFIG, make_image,
-                      make_list_set, save_tiny_resnet_checkpoint)
+                      make_list_set, run_tool, save_tiny_resnet_checkpoint)
 
 from mmext.evaluation import predictions_frame, write_csv
 
 CLASSES = ['glass', 'paper', 'trash']
-
-
-def run_tool(tool: str, *args) -> int:
-    """Run tools/<tool> in this process; return its exit status."""
-    path = str(REPO / 'tools' / tool)
-    argv, sys.argv = sys.argv, [path, *map(str, args)]
-    try:
-        runpy.run_path(path, run_name='__main__')
-        return 0
-    except SystemExit as exc:
-        return exc.code or 0
-    finally:
-        sys.argv = argv
 
 
 @pytest.fixture(scope='module')

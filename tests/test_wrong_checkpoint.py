@@ -5,25 +5,11 @@ tools/test.py, tools/predict.py, the ONNX export, and ``load_from`` /
 naming the file, writes nothing, and never trains or predicts with the
 wrong weights.
 """
-import runpy
-import sys
 
 import pytest
-from conftest import (REPO, make_image, make_list_set,
+from conftest import (make_image, make_list_set, run_tool,
                       save_tiny_resnet_checkpoint, write_tiny_config,
                       write_tiny_resnet_test_config)
-
-
-def run_tool(tool: str, *args) -> int:
-    path = str(REPO / 'tools' / tool)
-    argv, sys.argv = sys.argv, [path, *map(str, args)]
-    try:
-        runpy.run_path(path, run_name='__main__')
-        return 0
-    except SystemExit as exc:
-        return exc.code or 0
-    finally:
-        sys.argv = argv
 
 
 @pytest.fixture(scope='module')
