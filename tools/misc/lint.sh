@@ -18,4 +18,6 @@ if [[ "${1:-}" != "--check" ]]; then
     git ls-files -z -- '*.py' | xargs -0 isort --quiet
     git ls-files -z -- '*.py' | xargs -0 yapf -i
 fi
+# build yapf's grammar cache once, before pre-commit starts yapf processes
+python -c 'import yapf' >/dev/null
 pre-commit run --all-files --show-diff-on-failure
