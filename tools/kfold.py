@@ -7,6 +7,13 @@
 # tools/prepare_data.py).
 # Work dirs: work_dirs/<config name>/fold_i (several seeds: seed<s>/fold_i);
 # the table goes to <work dir>/kfold.md and kfold.json.
+# Test-time choices without training again: the same command with
+# --eval-only [--tta] [--tag NAME] [--cfg-options <test pipeline>] tests each
+# fold's last checkpoint on its held-out part (<work dir>/kfold_<tag>.md,
+# out-of-fold predictions in fold_i/<tag>/preds.csv) and prints the per-fold
+# difference to the trained run.
+# Paired comparison of two recipes trained on the same folds:
+#   python tools/kfold.py --compare A/kfold.json B/kfold.json
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).
 import argparse
 import json
@@ -18,12 +25,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import DictAction  # noqa: E402
 
-from mmext.errors import friendly_main  # noqa: E402
+from mmext.errors import ConfigError, friendly_main  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='k-fold cross-validation')
-    parser.add_argument('config', help='training config')
+    parser.add_argument(
+        'config', nargs='?', help='training config (not with --compare)')
     parser.add_argument('--folds', type=int, default=5, help='K')
     parser.add_argument(
         '--only', type=int, nargs='+', help='train only these folds (0-based)')
@@ -49,6 +57,26 @@ def parse_args(argv=None):
         help='validation metric to report')
     parser.add_argument('--work-dir', help='default: work_dirs/<config name>')
     parser.add_argument(
+        '--eval-only',
+        action='store_true',
+        help='do not train: test each trained fold\'s last checkpoint on '
+        'its held-out part (with --tta and/or a test pipeline changed by '
+        '--cfg-options)')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='with --eval-only: flip test-time augmentation')
+    parser.add_argument(
+        '--tag',
+        help='with --eval-only: name of the evaluation (outputs in '
+        'fold_i/<tag>/ and kfold_<tag>.md/json); default eval or eval-tta')
+    parser.add_argument(
+        '--compare',
+        nargs=2,
+        metavar=('A_JSON', 'B_JSON'),
+        help='print the per-fold differences B - A of two kfold*.json '
+        'reports (or work dirs holding kfold.json) and their mean +- std')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -56,13 +84,53 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _load_runs(path: str) -> dict:
+    """A kfold*.json report (or the kfold.json of a work dir)."""
+    if osp.isdir(path):
+        path = osp.join(path, 'kfold.json')
+    if not osp.isfile(path):
+        raise ConfigError(
+            f'{path} does not exist.',
+            fix='pass the kfold.json (or kfold_<tag>.json) a tools/kfold.py '
+            'run wrote, or its work dir.',
+            path=path)
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def compare(path_a: str, path_b: str, metric: str) -> None:
+    """Print the paired per-fold comparison of two k-fold reports."""
+    from mmext.apis.kfold import format_paired, paired_differences
+    a, b = _load_runs(path_a), _load_runs(path_b)
+    for key in ('folds', 'split_seed', 'trainval'):
+        if a.get(key) != b.get(key):
+            raise ConfigError(
+                f'The two reports were made on different folds: {key} is '
+                f'{a.get(key)!r} in {path_a} and {b.get(key)!r} in {path_b}.',
+                fix='compare runs made with the same --folds, --split-seed '
+                'and --trainval.')
+    rows, stats = paired_differences(a['runs'], b['runs'], metric)
+    print(f'A: {path_a}\nB: {path_b}\n')
+    label_a, label_b = (osp.splitext(osp.basename(r.get('config') or p))[0] +
+                        (' (TTA)' if r.get('tta') else '')
+                        for r, p in ((a, path_a), (b, path_b)))
+    print(format_paired(rows, stats, label_a, label_b))
+
+
 @friendly_main
 def main(argv=None):
     from mmext.apis.config import check_cfg_options, load_config
-    from mmext.apis.kfold import (format_report, run_kfold, summarize,
+    from mmext.apis.kfold import (evaluate_folds, format_paired, format_report,
+                                  paired_differences, run_kfold, summarize,
                                   use_trainval)
     from mmext.fileio import atomic_write
     args = parse_args(argv)
+    if args.compare:
+        return compare(*args.compare, metric=args.metric)
+    if not args.config:
+        raise ConfigError(
+            'tools/kfold.py needs a config (or --compare A B).',
+            fix='python tools/kfold.py CONFIG --folds 5 --trainval')
     cfg = load_config(args.config)
     if args.cfg_options:
         check_cfg_options(cfg, args.cfg_options)
@@ -74,20 +142,43 @@ def main(argv=None):
         'work_dirs',
         osp.splitext(osp.basename(args.config))[0])
     os.makedirs(work_root, exist_ok=True)
-    results = run_kfold(cfg, work_root, args.folds, args.split_seed,
-                        args.seeds, args.metric, args.only)
+    stem = 'kfold'
+    if args.eval_only:
+        stem = f'kfold_{args.tag or ("eval-tta" if args.tta else "eval")}'
+        results = evaluate_folds(
+            cfg,
+            work_root,
+            args.folds,
+            args.split_seed,
+            args.seeds,
+            args.only,
+            tag=stem[len('kfold_'):],
+            tta=args.tta)
+    else:
+        results = run_kfold(cfg, work_root, args.folds, args.split_seed,
+                            args.seeds, args.metric, args.only)
     table = format_report(results, args.metric)
+    trained = osp.join(work_root, 'kfold.json')
+    if args.eval_only and osp.isfile(trained):
+        with open(trained, encoding='utf-8') as f:
+            rows, stats = paired_differences(
+                json.load(f)['runs'], results, args.metric)
+        table += '\n\n' + format_paired(rows, stats, 'as trained',
+                                        stem[len('kfold_'):])
     print(table)
     with atomic_write(
-            osp.join(work_root, 'kfold.md'), 'w', encoding='utf-8') as f:
+            osp.join(work_root, f'{stem}.md'), 'w', encoding='utf-8') as f:
         f.write(table + '\n')
     with atomic_write(
-            osp.join(work_root, 'kfold.json'), 'w', encoding='utf-8') as f:
+            osp.join(work_root, f'{stem}.json'), 'w', encoding='utf-8') as f:
         json.dump(
             dict(
                 config=args.config,
                 folds=args.folds,
                 trainval=args.trainval,
+                eval_only=args.eval_only,
+                tta=args.tta,
+                cfg_options=args.cfg_options,
                 split_seed=args.split_seed,
                 metric=args.metric,
                 summary=summarize(results, args.metric),

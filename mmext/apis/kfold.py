@@ -12,9 +12,10 @@ used, so it stays untouched for a final comparison.
 last validation metric with their mean and (sample) standard deviation.
 """
 import copy
+import os
 import os.path as osp
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
@@ -191,6 +192,214 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     return hook.metrics
 
 
+def _run_dirs(
+    work_root: str, num_splits: int, seeds: Optional[Sequence[int]],
+    folds: Optional[Sequence[int]]
+) -> List[Tuple[int, Optional[int], str, str]]:
+    """``(fold, seed, name, work_dir)`` of every run, as :func:`run_kfold`
+    lays them out."""
+    folds = list(range(num_splits)) if folds is None else list(folds)
+    bad = [f for f in folds if not 0 <= f < num_splits]
+    if bad:
+        raise ConfigError(f'Folds {bad} are outside 0..{num_splits - 1}.')
+    seeds = list(seeds) if seeds else [None]
+    runs = []
+    for seed in seeds:
+        for fold in folds:
+            sub = f'fold_{fold}' if len(seeds) == 1 else osp.join(
+                f'seed{seed}', f'fold_{fold}')
+            name = f'fold{fold}' + ('' if seed is None else f'_seed{seed}')
+            runs.append((fold, seed, name, osp.join(work_root, sub)))
+    return runs
+
+
+def heldout_indices(fold_cfg: Config) -> List[int]:
+    """Indices (into the base data set) of a fold's held-out part.
+
+    They are the ones ``KFoldDataset(test_mode=True)`` selects, read from the
+    wrapper itself so that they cannot drift from what training validated
+    on.
+
+    Args:
+        fold_cfg: One config of :func:`kfold_configs`.
+
+    Returns:
+        The indices, in the wrapper's order.
+    """
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+    init_default_scope('mmpretrain')
+    val = copy.deepcopy(fold_cfg.val_dataloader.dataset)
+    val.dataset = dict(val.dataset, pipeline=[])  # no image is loaded
+    wrapper = DATASETS.build(val)
+    return [int(i) for i in wrapper._ori_indices]
+
+
+def heldout_test_config(fold_cfg: Config) -> Config:
+    """A fold's config that tests on its held-out part as a plain data set.
+
+    ``KFoldDataset`` carries no pipeline of its own, which
+    ``tools/test.py --tta`` needs to swap in the TTA pipeline; the base data
+    set with ``indices`` (mmengine's ``BaseDataset`` argument) holds the same
+    images in the same order.
+
+    Args:
+        fold_cfg: One config of :func:`kfold_configs` (not modified).
+
+    Returns:
+        A copy whose ``test_dataloader`` is the base data set restricted to
+        the fold's held-out part.
+    """
+    cfg = copy.deepcopy(fold_cfg)
+    base = copy.deepcopy(fold_cfg.val_dataloader.dataset.dataset)
+    base['indices'] = heldout_indices(fold_cfg)
+    cfg.test_dataloader.dataset = ConfigDict(base)
+    return cfg
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint a training run in ``work_dir`` saved last.
+
+    Args:
+        work_dir: A fold's work dir.
+
+    Returns:
+        The checkpoint path (mmengine's ``last_checkpoint`` pointer).
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    path = ''
+    if osp.isfile(pointer):
+        with open(pointer, encoding='utf-8') as f:
+            path = f.read().strip()
+        if path and not osp.isfile(path):  # work dir moved: same file name
+            path = osp.join(work_dir, osp.basename(path))
+    if not path or not osp.isfile(path):
+        raise ConfigError(
+            f'{work_dir} holds no trained checkpoint (no last_checkpoint '
+            'pointer to an existing file).',
+            fix='train the folds first: run the same tools/kfold.py command '
+            'without --eval-only (same --folds, --trainval, --split-seed, '
+            '--seeds and --work-dir).',
+            path=work_dir)
+    return path
+
+
+def evaluate_folds(cfg: Config,
+                   work_root: str,
+                   num_splits: int,
+                   split_seed: Optional[int] = 0,
+                   seeds: Optional[Sequence[int]] = None,
+                   folds: Optional[Sequence[int]] = None,
+                   tag: str = 'eval',
+                   tta: bool = False,
+                   save_csv: bool = True) -> List[dict]:
+    """Test every trained fold again, e.g. with another test pipeline or TTA.
+
+    Each fold's last checkpoint is tested with ``tools/test.py``'s logic on
+    the fold's held-out part, using ``cfg``'s test pipeline (which may differ
+    from training's: a larger test resolution, no crop), so test-time
+    choices are made by k-fold without training again.
+
+    Args:
+        cfg: The training config with the test-time changes applied.
+        work_root: The ``--work-dir`` the folds were trained in.
+        num_splits: K, as trained.
+        split_seed: As trained.
+        seeds: As trained.
+        folds: Only these folds (default: all).
+        tag: Name of this evaluation: outputs go to
+            ``<fold work dir>/<tag>/`` (config, logs, ``preds.csv``).
+        tta: Flip test-time augmentation (``tools/test.py --tta``).
+        save_csv: Write each fold's out-of-fold predictions to
+            ``<fold work dir>/<tag>/preds.csv``.
+
+    Returns:
+        Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
+    """
+    from .cli import run_test, test_parser
+    configs = kfold_configs(cfg, num_splits, split_seed)
+    results = []
+    runs = _run_dirs(work_root, num_splits, seeds, folds)
+    for fold, seed, name, work_dir in runs:
+        checkpoint = last_checkpoint(work_dir)
+        test_cfg = heldout_test_config(configs[fold])
+        test_cfg.experiment_name = f'{name}_{tag}_{time.strftime("%H%M%S")}'
+        out_dir = osp.join(work_dir, tag)
+        os.makedirs(out_dir, exist_ok=True)
+        cfg_path = osp.join(out_dir, 'test_config.py')
+        test_cfg.dump(cfg_path)
+        announce(f'k-fold {tag}: run {len(results) + 1}/{len(runs)} '
+                 f'({name}) {checkpoint}')
+        argv = [cfg_path, checkpoint, '--work-dir', out_dir]
+        if tta:
+            argv.append('--tta')
+        if save_csv:
+            argv += ['--out', osp.join(out_dir, 'preds.csv')]
+        metrics = run_test(test_parser().parse_args(argv))
+        results.append(
+            dict(
+                name=name,
+                fold=fold,
+                seed=seed,
+                work_dir=work_dir,
+                metrics={
+                    k: v
+                    for k, v in (metrics or {}).items()
+                    if not k.startswith('submission/')
+                }))
+    return results
+
+
+def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],
+                       metric: str) -> Tuple[List[dict], Dict[str, float]]:
+    """Per-fold ``b - a`` of two k-fold runs over the same folds.
+
+    Two recipes trained on the same folds share each fold's difficulty, so
+    the spread of their per-fold differences is much smaller than the spread
+    of either; a recipe wins when the mean difference clearly exceeds that
+    spread.
+
+    Args:
+        results_a: Runs of recipe A (``fold``, ``seed``, ``metrics``).
+        results_b: Runs of recipe B.
+        metric: The metric key.
+
+    Returns:
+        The per-run differences (``name``, ``a``, ``b``, ``diff``) and their
+        :func:`summarize`-style statistics.
+    """
+    b_by_key = {(r['fold'], r.get('seed')): r for r in results_b}
+    rows = []
+    for ra in results_a:
+        rb = b_by_key.get((ra['fold'], ra.get('seed')))
+        if rb is None:
+            continue
+        a, b = (float(summarize([r], metric)['mean']) for r in (ra, rb))
+        rows.append(dict(name=ra['name'], a=a, b=b, diff=b - a))
+    if not rows:
+        raise ConfigError(
+            'The two k-fold runs share no fold (matched by fold and seed).',
+            fix='compare runs made with the same --folds, --split-seed and '
+            '--seeds.')
+    stats = summarize([dict(metrics={metric: r['diff']}) for r in rows],
+                      metric)
+    return rows, stats
+
+
+def format_paired(rows: Sequence[dict], stats: Dict[str, float], label_a: str,
+                  label_b: str) -> str:
+    """A Markdown table of :func:`paired_differences`."""
+    lines = [
+        f'| run | A: {label_a} | B: {label_b} | B - A |', '|---|---|---|---|'
+    ]
+    for r in rows:
+        lines.append(f'| {r["name"]} | {r["a"]:.2f} | {r["b"]:.2f} | '
+                     f'{r["diff"]:+.2f} |')
+    lines.append(f'| **mean +- std** (n={stats["n"]}) | | | '
+                 f'**{stats["mean"]:+.2f} +- {stats["std"]:.2f}** |')
+    return '\n'.join(lines)
+
+
 def summarize(results: Sequence[dict], metric: str) -> Dict[str, float]:
     """Mean and sample standard deviation of ``metric`` over runs.
 
@@ -254,38 +463,31 @@ def run_kfold(cfg: Config,
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
     configs = kfold_configs(cfg, num_splits, split_seed)
-    folds = list(range(num_splits)) if folds is None else list(folds)
-    bad = [f for f in folds if not 0 <= f < num_splits]
-    if bad:
-        raise ConfigError(f'Folds {bad} are outside 0..{num_splits - 1}.')
-    seeds = list(seeds) if seeds else [None]
+    runs = _run_dirs(work_root, num_splits, seeds, folds)
     results = []
-    for seed in seeds:
-        for fold in folds:
-            fold_cfg = configs[fold]
-            if seed is not None:
-                fold_cfg = copy.deepcopy(fold_cfg)
-                fold_cfg.randomness = dict(
-                    fold_cfg.get('randomness') or {}, seed=seed)
-            sub = f'fold_{fold}' if len(seeds) == 1 else osp.join(
-                f'seed{seed}', f'fold_{fold}')
-            name = f'fold{fold}' + ('' if seed is None else f'_seed{seed}')
-            work_dir = osp.join(work_root, sub)
-            announce(f'k-fold: run {len(results) + 1}/'
-                     f'{len(seeds) * len(folds)} ({name}) in {work_dir}')
-            metrics = train_fold(fold_cfg, work_dir, name)
-            results.append(
-                dict(
-                    name=name,
-                    fold=fold,
-                    seed=seed,
-                    work_dir=work_dir,
-                    metrics=metrics))
+    for fold, seed, name, work_dir in runs:
+        fold_cfg = configs[fold]
+        if seed is not None:
+            fold_cfg = copy.deepcopy(fold_cfg)
+            fold_cfg.randomness = dict(
+                fold_cfg.get('randomness') or {}, seed=seed)
+        announce(f'k-fold: run {len(results) + 1}/{len(runs)} ({name}) in '
+                 f'{work_dir}')
+        metrics = train_fold(fold_cfg, work_dir, name)
+        results.append(
+            dict(
+                name=name,
+                fold=fold,
+                seed=seed,
+                work_dir=work_dir,
+                metrics=metrics))
     summarize(results, metric)  # fail now if the metric is not logged
     return results
 
 
 __all__ = [
     'kfold_configs', 'run_kfold', 'train_fold', 'summarize', 'format_report',
-    'LastMetricsHook'
+    'LastMetricsHook', 'evaluate_folds', 'heldout_indices',
+    'heldout_test_config', 'last_checkpoint', 'paired_differences',
+    'format_paired'
 ]
