@@ -191,3 +191,34 @@ def test_train_tool_max_epochs_1_and_bad_key(tmp_path):
                        timeout=600)
     assert p.returncode == 2 and 'Traceback' not in p.stderr
     assert 'custom_hooks' in p.stderr
+
+
+def test_a_value_a_class_refuses_is_one_paragraph(capsys):
+    """A wrong value (a list where CenterCrop wants a tuple) fails inside
+    the class mmengine builds: the tool names the entry, not a traceback;
+    errors from elsewhere still raise."""
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import TRANSFORMS
+
+    from mmext.errors import friendly_main
+
+    @friendly_main
+    def build(crop_size):
+        init_default_scope('mmpretrain')
+        return TRANSFORMS.build(dict(type='CenterCrop', crop_size=crop_size))
+
+    assert build((341, 256)) is not None
+    with pytest.raises(SystemExit) as stop:
+        build([341, 256])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "dict(type='CenterCrop', crop_size=[341, 256])" in err
+    assert 'could not build CenterCrop' in err and 'Traceback' not in err
+    assert '(a,b) is a tuple' in err
+
+    @friendly_main
+    def broken():
+        return 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        broken()
