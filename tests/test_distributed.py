@@ -10,12 +10,19 @@ order, none missing or repeated although the distributed sampler pads the
 On a machine without a GPU the tools start the gloo group themselves and wrap
 the model in ``CPUDistributedDataParallel`` (``mmext.engine.cpu_distributed``),
 so this is the same command a GPU user runs.
+
+The multi-node path (``NNODES=2 NODE_RANK=0/1 MASTER_ADDR PORT``, torchrun's
+``--nnodes=2`` with a static rendezvous) is run as two single-process
+"nodes" on this machine, each started from its own working directory, as
+nodes that share no folder but the data, the config and the output paths.
 """
 import os
 import os.path as osp
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,15 +92,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(cmd, **env):
+def tool_env(**env) -> dict:
     full_env = dict(os.environ, OMP_NUM_THREADS='1', **env)
     full_env['PATH'] = osp.dirname(
         sys.executable) + os.pathsep + full_env['PATH']
     full_env.pop('MMEXT_DEBUG', None)
+    return full_env
+
+
+def run(cmd, **env):
     proc = subprocess.run(
         cmd,
         cwd=REPO,
-        env=full_env,
+        env=tool_env(**env),
         capture_output=True,
         text=True,
         timeout=300)
@@ -161,4 +172,159 @@ def test_two_process_train_and_test_match_single_process(tmp_path):
         assert list(dist[column]) == list(single[column]), column
     np.testing.assert_allclose(dist['score'], single['score'], atol=1e-5)
     # the scores are per image, not a constant that would hide a reordering
+    assert single['score'].nunique() > 1
+
+
+@pytest.mark.parametrize(
+    'world, local, slurm_nodes, several',
+    [
+        ('2', '1', None, True),  # torchrun --nnodes=2 --nproc_per_node=1
+        ('8', '4', None, True),
+        ('2', '2', None, False),  # one machine, two processes
+        (None, None, None, False),  # not distributed
+        (None, None, '2', True),  # srun over 2 nodes
+    ])
+def test_metrics_gather_through_the_group_on_several_nodes(
+        monkeypatch, world, local, slurm_nodes, several):
+    """Across nodes no metric relies on a shared ``.dist_test`` folder."""
+    from mmengine.config import Config
+
+    from mmext.apis.cli import _gather_through_group, spans_several_nodes
+    for var, value in (('WORLD_SIZE', world), ('LOCAL_WORLD_SIZE', local),
+                       ('SLURM_NNODES', slurm_nodes)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, value)
+    cfg = Config(
+        dict(
+            val_evaluator=[
+                dict(type='Accuracy'),
+                dict(type='BinAccuracy', collect_dir='/shared/tmp')
+            ],
+            test_evaluator=dict(
+                type='Evaluator',
+                metrics=[
+                    dict(type='SubmissionWriter', out_file='p.csv'),
+                    dict(type='Accuracy', collect_device='cpu')
+                ])))
+    assert spans_several_nodes() is several
+    _gather_through_group(cfg)
+    expected = 'gpu' if several else None
+    assert cfg.val_evaluator[0].get('collect_device') == expected
+    assert cfg.test_evaluator.metrics[0].get('collect_device') == expected
+    # what a config sets itself is kept
+    assert 'collect_device' not in cfg.val_evaluator[1]
+    assert cfg.test_evaluator.metrics[1].collect_device == 'cpu'
+
+
+def run_two_nodes(cmd, tmp_path: Path, name: str) -> list:
+    """Run ``cmd`` as node 0 and node 1 of a 2-node job on this machine.
+
+    Each node is one process (``GPUS``/nproc 1) started in its own working
+    directory; torchrun's static rendezvous meets on 127.0.0.1. When one
+    node fails the other is stopped (it would wait for its peer).
+
+    Returns:
+        The two nodes' stdout + stderr, node 0 first.
+    """
+    port = str(free_port())
+    procs, logs = [], []
+    for rank in (0, 1):
+        cwd = tmp_path / f'{name}_node{rank}'
+        cwd.mkdir()
+        logs.append(open(cwd / 'console.log', 'w+'))
+        procs.append(
+            subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=tool_env(
+                    NNODES='2',
+                    NODE_RANK=str(rank),
+                    MASTER_ADDR='127.0.0.1',
+                    PORT=port),
+                stdout=logs[-1],
+                stderr=subprocess.STDOUT,
+                start_new_session=True))
+    deadline = time.monotonic() + 300
+    try:
+        while any(p.poll() is None for p in procs):
+            if time.monotonic() > deadline or any(p.poll() for p in procs):
+                break  # timed out, or one node failed
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    outputs = []
+    for log in logs:
+        log.seek(0)
+        outputs.append(log.read())
+        log.close()
+    for rank, (proc, out) in enumerate(zip(procs, outputs)):
+        assert proc.returncode == 0, (
+            f'node {rank} of {" ".join(map(str, cmd))} failed '
+            f'({proc.returncode}):\n{out[-4000:]}')
+    return outputs
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_two_node_train_and_test_match_single_process(tmp_path):
+    """``NNODES=2`` training and testing, one process per node (gloo).
+
+    Training shards the data over both nodes and saves a checkpoint that
+    tests; the 2-node test CSV equals the single-process CSV of the same
+    checkpoint (same rows, same order, same predictions).
+    """
+    make_data(tmp_path / 'data')
+    config = tmp_path / 'tiny_dist.py'
+    config.write_text(
+        CONFIG.format(
+            base=REPO / 'configs' /
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
+            data=tmp_path / 'data',
+            batch=BATCH))
+    tools = REPO / 'tools'
+
+    work = tmp_path / 'work'
+    node0, node1 = run_two_nodes([
+        'bash',
+        str(tools / 'dist_train.sh'),
+        str(config), '1', '--work-dir',
+        str(work), '--no-validate'
+    ], tmp_path, 'train')
+    assert 'Distributed training: True' in node0
+    # both nodes joined one group of 2: N_TRAIN / (2 ranks x BATCH) = 2
+    # iterations per epoch (a lone node would run 4)
+    assert 'Epoch(train) [2][2/2]' in node0
+    assert 'Epoch(train) [1][4/4]' not in node0 + node1
+    ckpt = work / 'epoch_2.pth'
+    assert ckpt.is_file()
+
+    multi_csv, single_csv = tmp_path / 'two_nodes.csv', tmp_path / 'single.csv'
+    node0, node1 = run_two_nodes([
+        'bash',
+        str(tools / 'dist_test.sh'),
+        str(config),
+        str(ckpt), '1', '--work-dir',
+        str(tmp_path / 'work_test2'), '--out',
+        str(multi_csv)
+    ], tmp_path, 'test')
+    assert 'Distributed training: True' in node0
+    assert f'Wrote {N_TEST} predictions' in node0
+    run([
+        sys.executable, 'tools/test.py',
+        str(config),
+        str(ckpt), '--work-dir',
+        str(tmp_path / 'work_test1'), '--out',
+        str(single_csv)
+    ])
+
+    multi, single = pd.read_csv(multi_csv), pd.read_csv(single_csv)
+    assert len(single) == N_TEST
+    pd.testing.assert_frame_equal(
+        multi.drop(columns='score'), single.drop(columns='score'))
+    np.testing.assert_allclose(multi['score'], single['score'], atol=1e-5)
     assert single['score'].nunique() > 1

@@ -192,6 +192,46 @@ def _fit_dataloaders(cfg: Config) -> None:
             loader['pin_memory'] = False
 
 
+def spans_several_nodes() -> bool:
+    """Whether this process belongs to a job launched on several machines.
+
+    torchrun sets ``WORLD_SIZE`` (all processes) and ``LOCAL_WORLD_SIZE``
+    (those on this machine); Slurm sets ``SLURM_NNODES``.
+    """
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    local = int(os.environ.get('LOCAL_WORLD_SIZE', world))
+    return world > local or int(os.environ.get('SLURM_NNODES', 1)) > 1
+
+
+def _metric_cfgs(evaluator) -> list:
+    """The metric dicts of an evaluator config (a dict, list or Evaluator)."""
+    if isinstance(evaluator, dict) and 'metrics' in evaluator:
+        evaluator = evaluator['metrics']
+    if isinstance(evaluator, dict):
+        return [evaluator]
+    return [m for m in (evaluator or []) if isinstance(m, dict)]
+
+
+def _gather_through_group(cfg: Config) -> None:
+    """On several nodes, gather metric results through the process group.
+
+    mmengine's metrics default to ``collect_device='cpu'``: every rank
+    pickles its results into ``.dist_test/`` under its working directory and
+    rank 0 reads them back, which fails ("... is not an shared directory")
+    unless all nodes share that folder. ``collect_device='gpu'`` gathers
+    them with ``all_gather_object`` over the job's own connection instead
+    (NCCL on GPUs, gloo on CPUs: the name is mmengine's). Metrics that set
+    ``collect_device`` or ``collect_dir`` themselves are left as they are;
+    runs on one machine keep mmengine's default.
+    """
+    if not spans_several_nodes():
+        return
+    for field in ('val_evaluator', 'test_evaluator'):
+        for metric in _metric_cfgs(cfg.get(field)):
+            if 'collect_device' not in metric and 'collect_dir' not in metric:
+                metric['collect_device'] = 'gpu'
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner the way mmpretrain's tools do."""
     if 'runner_type' not in cfg:
@@ -221,6 +261,7 @@ def run_train(args: argparse.Namespace) -> Runner:
         repair_last_checkpoint(cfg.work_dir)
     fit_param_schedulers(cfg)
     _fit_dataloaders(cfg)
+    _gather_through_group(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     check_load_from(runner, cfg)
@@ -469,13 +510,16 @@ def run_test(args: argparse.Namespace) -> dict:
                 topk=args.topk,
                 encoding=getattr(args, 'csv_encoding', 'utf-8')))
         cfg.test_evaluator = metrics
+    _gather_through_group(cfg)
     runner = build_runner(cfg)
     check_checkpoint_matches(runner.model, args.checkpoint, cfg)
     from ..evaluation.calibration import attach_temperature
     attach_temperature(runner.model, args.checkpoint, log=True)  # calibrate.py
     if args.out and not csv_out and args.out_item in ('pred', None):
         runner.test_evaluator.metrics.append(
-            DumpResults(out_file_path=args.out))
+            DumpResults(
+                out_file_path=args.out,
+                collect_device='gpu' if spans_several_nodes() else 'cpu'))
     metrics = runner.test()
     bad = (metrics or {}).get('submission/nan_predictions')
     if bad:  # every rank gets the metrics, so every rank stops here
