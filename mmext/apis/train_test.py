@@ -5,10 +5,8 @@ from mmpretrain) and add what this project needs: early checks with clear
 messages, the CSV submission writer, and a strict checkpoint check at test.
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
-from types import ModuleType
 from typing import Optional
 
 import torch
@@ -19,33 +17,11 @@ from mmengine.runner import Runner
 from ..engine.cpu_distributed import setup_cpu_distributed
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
+from ..utils.mim import mim_tool
 from .config import (CfgOptionsAction, check_cfg_options, fit_param_schedulers,
                      load_config)
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
-
-
-def mim_tool(name: str) -> ModuleType:
-    """Import mmpretrain's ``tools/<name>.py`` shipped inside its wheel.
-
-    Args:
-        name: ``'train'`` or ``'test'``.
-
-    Returns:
-        The module (its ``merge_args`` is what we reuse).
-    """
-    import mmpretrain
-    pkg = osp.dirname(mmpretrain.__file__)
-    for folder in (osp.join(pkg, '.mim',
-                            'tools'), osp.join(osp.dirname(pkg), 'tools')):
-        path = osp.join(folder, f'{name}.py')
-        if osp.isfile(path):
-            spec = importlib.util.spec_from_file_location(
-                f'mmpretrain_tools_{name}', path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
-    raise ImportError(f'mmpretrain tools/{name}.py not found under {pkg}')
 
 
 def _common_args(parser: argparse.ArgumentParser) -> None:

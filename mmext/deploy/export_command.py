@@ -6,9 +6,11 @@ from typing import Dict
 
 from mmengine.config import DictAction
 
-from .onnx_export import (CONTRACT, EXPORTERS, ExportError,
-                          compare_with_pytorch, export_onnx, image_files,
-                          load_classifier, prepare_images, sample_images)
+from ..utils.images import list_images
+from .input_images import prepare_images, sample_images
+from .onnx_check import compare_with_pytorch
+from .onnx_export import CONTRACT, EXPORTERS, ExportError, export_onnx
+from .pytorch_model import load_classifier
 
 
 def export_parser() -> argparse.ArgumentParser:
@@ -83,7 +85,7 @@ def run_export(args: argparse.Namespace) -> Dict[str, float]:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     paths = (
-        image_files(args.images) if args.images else sample_images(
+        list_images(args.images) if args.images else sample_images(
             cfg, args.num_images))
     model = load_classifier(cfg, args.checkpoint)
     height, width = prepare_images(cfg, paths[:1]).shape[1:3]

@@ -173,7 +173,7 @@ def extract_caches(cfg: Config,
         raise ConfigError(
             'No dataloader of this config reads a FeatureCacheDataset, so '
             'there is nothing to extract.',
-            fix='use a config from configs/fastft/.')
+            fix='use a config from configs/feature_cache/.')
     wanted = list(splits or found)
     for split in wanted:
         if split not in found:

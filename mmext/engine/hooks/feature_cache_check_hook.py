@@ -3,9 +3,9 @@ training."""
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-from .cache import check_model
-from .dataset import FeatureCacheDataset
-from .extract import model_identity
+from ...feature_cache.cache import check_model
+from ...feature_cache.dataset import FeatureCacheDataset
+from ...feature_cache.extract import model_identity
 
 
 @HOOKS.register_module()
