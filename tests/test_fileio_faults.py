@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from conftest import REPO, make_list_set, write_tiny_config
 
 from mmext.checkpoint import safe_torch_load
 from mmext.fileio import AtomicLocalBackend
+from helpers import REPO, make_list_set, write_tiny_config
 
 SLOW_DISK = '''
 import os, sys, time
@@ -155,7 +155,7 @@ def test_sigkill_during_csv_write_keeps_previous(tmp_path):
 
 def test_checkpoint_hook_writes_through_atomic_backend(tmp_path, monkeypatch):
     """Real training: every checkpoint file goes through it."""
-    from mmext.apis.cli import run_train, train_parser
+    from mmext.apis.train_test import run_train, train_parser
     written = []
     put, put_text = AtomicLocalBackend.put, AtomicLocalBackend.put_text
 
@@ -183,7 +183,7 @@ def test_checkpoint_hook_writes_through_atomic_backend(tmp_path, monkeypatch):
 def test_broken_last_checkpoint_pointer_is_repaired(tmp_path):
     """mmengine writes last_checkpoint with open(): an empty or dangling
     pointer makes --resume use the newest checkpoint on disk."""
-    from mmext.apis.cli import repair_last_checkpoint
+    from mmext.apis.train_test import repair_last_checkpoint
     for name in ('epoch_2.pth', 'epoch_10.pth', 'best_accuracy_epoch_3.pth'):
         (tmp_path / name).write_bytes(b'x')
     pointer = tmp_path / 'last_checkpoint'

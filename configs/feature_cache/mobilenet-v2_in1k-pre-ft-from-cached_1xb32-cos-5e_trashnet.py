@@ -1,6 +1,6 @@
 # Two-stage fine-tuning as two configs. Stage 1 trains the head on cached
 # features (fast):
-#   CFG=configs/fastft/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
+#   CFG=configs/feature_cache/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
 #   python tools/extract_features.py $CFG && python tools/train.py $CFG
 # Stage 2 (this config) loads its last checkpoint (a full-model checkpoint)
 # and fine-tunes layers 5..7 + conv2 of the backbone and the head on images,

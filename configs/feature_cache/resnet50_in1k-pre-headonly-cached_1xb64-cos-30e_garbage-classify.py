@@ -1,7 +1,7 @@
 # ResNet-50 from ImageNet weights, backbone frozen, linear head trained on
 # cached pooled features of the 40-class Huawei garbage_classify set:
-#   python tools/extract_features.py configs/fastft/<this file>
-#   python tools/train.py configs/fastft/<this file>
+#   python tools/extract_features.py configs/feature_cache/<this file>
+#   python tools/train.py configs/feature_cache/<this file>
 # Checkpoints are full-model checkpoints; tools/test.py with this config runs
 # the whole network on the (unlabeled) test images.
 _base_ = [

@@ -16,7 +16,7 @@ from mmext.analysis import (analyse_predictions, config_diff, flatten_config,
                             runs_table, scan_dataset)
 from mmext.evaluation.submission import predictions_frame, write_csv
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def run_tool(monkeypatch, tool: str, *argv: str) -> int:

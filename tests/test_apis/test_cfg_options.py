@@ -10,12 +10,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, make_list_set, write_tiny_config
 
 from mmext.apis.config import (CfgOptionsAction, _check_value,
                                accepted_arguments, check_cfg_options,
                                fit_param_schedulers, load_config)
 from mmext.errors import ConfigError
+from helpers import REPO, make_list_set, write_tiny_config
 
 MAIN = str(REPO / 'configs' /
            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')

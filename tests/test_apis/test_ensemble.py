@@ -11,8 +11,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import (REPO, make_folder_set, save_tiny_resnet_checkpoint,
-                      write_tiny_resnet_test_config)
+
+from helpers import (REPO, make_folder_set, save_tiny_resnet_checkpoint,
+                     write_tiny_resnet_test_config)
 
 CLASSES = ('glass', 'paper', 'trash')
 
@@ -20,7 +21,7 @@ CLASSES = ('glass', 'paper', 'trash')
 @pytest.fixture(scope='module')
 def models(tmp_path_factory):
     """Images, a config, two checkpoints and their full-score test CSVs."""
-    from mmext.apis.cli import run_test, test_parser
+    from mmext.apis.train_test import run_test, test_parser
 
     tmp = tmp_path_factory.mktemp('ensemble')
     data = make_folder_set(tmp / 'data', CLASSES, per_class=3)

@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import COLOURS, REPO, make_image, write_tiny_config
 from mmengine.config import Config
+
+from helpers import COLOURS, REPO, make_image, write_tiny_config
 
 
 @pytest.fixture
@@ -138,8 +139,9 @@ def test_tool_excludes_training_images_and_copies(setup, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_real_scores_split_at_the_threshold(setup, tmp_path):
-    from mmext.apis.inference import Predictor, list_images
+    from mmext.apis.inference import Predictor
     from mmext.apis.pseudo_label import pseudo_label
+    from mmext.utils.images import list_images
     predictor = Predictor(setup['cfg'], setup['ckpt'], device='cpu')
     extra = setup['images'] / 'extra'
     scores = {

@@ -16,9 +16,10 @@ import sys
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO, make_list_set, write_tiny_config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+
+from helpers import REPO, make_list_set, write_tiny_config
 
 MOMENTUM = 0.3
 RECORDED = []
@@ -46,7 +47,7 @@ class RecordParamsHook(Hook):
 def ema_run(tmp_path_factory):
     from mmpretrain.registry import HOOKS
 
-    from mmext.apis.cli import run_train, train_parser
+    from mmext.apis.train_test import run_train, train_parser
     HOOKS.register_module(module=RecordParamsHook, force=True)
     tmp = tmp_path_factory.mktemp('ema')
     root = make_list_set(tmp / 'tiny')
@@ -154,7 +155,7 @@ def test_soup_of_last_two_is_their_mean(ema_run, tmp_path, monkeypatch, flag,
 
 
 def test_soup_tests_like_a_normal_checkpoint(ema_run, tmp_path, monkeypatch):
-    from mmext.apis.cli import run_test, test_parser
+    from mmext.apis.train_test import run_test, test_parser
     out = tmp_path / 'soup.pth'
     run_soup(['--work-dir', ema_run['work'], '--best', '1', '--out', out],
              monkeypatch)
@@ -175,7 +176,7 @@ def test_tta_of_an_ema_checkpoint_tests_the_saved_weights(ema_run, tmp_path):
     The reference is the same config without the hook: before the fix,
     mmengine's EMAHook swapped un-loaded (random) weights into the TTA model.
     """
-    from mmext.apis.cli import run_test, test_parser
+    from mmext.apis.train_test import run_test, test_parser
     plain = tmp_path / 'no_ema.py'
     plain.write_text(f"_base_ = '{ema_run['cfg']}'\n"
                      "custom_hooks = [dict(type='BadImageReportHook')]\n")

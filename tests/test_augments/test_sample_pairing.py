@@ -12,8 +12,9 @@ from mmpretrain.registry import BATCH_AUGMENTS, HOOKS
 
 import mmext  # noqa: F401  (registers)
 from mmext.augments.sample_pairing import SamplePairing
-from mmext.engine.hooks.sample_pairing import (SCALAR_KEY, SamplePairingHook,
-                                               sample_pairing_on)
+from mmext.engine.hooks.sample_pairing_hook import (SCALAR_KEY,
+                                                    SamplePairingHook,
+                                                    sample_pairing_on)
 from mmext.errors import ConfigError
 
 

@@ -27,9 +27,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO, make_image
 
 from mmext.apis.config import load_config
+from helpers import REPO, make_image
 
 CONFIGS = sorted(
     str(Path(p).relative_to(REPO / 'configs'))
@@ -155,7 +155,8 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
     if name in NEEDS_DOWNLOAD:
         pytest.skip('MNIST is downloaded at first use; the digits config '
                     'runs the same model offline')
-    from mmext.apis.cli import run_test, run_train, test_parser, train_parser
+    from mmext.apis.train_test import (run_test, run_train, test_parser,
+                                       train_parser)
     cfg = load_config(str(REPO / 'configs' / name))
     # every shipped config writes its checkpoints atomically
     ckpt_hook = cfg.default_hooks.checkpoint
@@ -188,7 +189,7 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
                 cfg.get(f'{s}_dataloader') or {}).get('dataset') or {})):
         # the documented workflow: tools/extract_features.py first, with the
         # weights training will start from
-        from mmext.fastft.extract import extract_caches
+        from mmext.feature_cache.extract import extract_caches
         start = tmp_path / 'backbone.pth'
         save_model_checkpoint(cfg, start)
         extract_caches(load_config(str(cfg_file)), checkpoint=str(start))

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 import yaml
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def _load(rel: str):

@@ -17,7 +17,7 @@ from mmext.converters import (compare_features, convert_checkpoint,
 from mmext.converters.convert import tonylins_to_torchvision
 from mmext.errors import CheckpointError
 
-SHARED = Path(__file__).resolve().parents[2] / 'shared' / 'weights'
+SHARED = Path(__file__).resolve().parents[3] / 'shared' / 'weights'
 TONYLINS = SHARED / 'mobilenetv2_imagenet_features_original.pt'
 MMPRETRAIN = SHARED / 'mobilenet-v2_imagenet-backbone_mmpretrain.pth'
 TOL = 1e-5

@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmext.datasets.digits import SklearnDigits, load_sklearn_digits
 from mmext.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / 'configs/lenet/lenet5_1xb16-sgd-10e_digits.py'
 
 

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import COLOURS, make_folder_set, make_image
 
 from mmext.datasets import GarbageDataset, read_class_names, stratified_split
 from mmext.datasets.prepare import prepare_folder
 from mmext.errors import DataError
+from helpers import COLOURS, make_folder_set, make_image
 
 
 def infos(ds):

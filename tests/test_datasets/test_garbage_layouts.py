@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import COLOURS, make_folder_set, make_image
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
 
 from mmext.datasets import GarbageDataset
 from mmext.datasets.garbage import detect_layout
 from mmext.errors import DataError
+from helpers import COLOURS, make_folder_set, make_image
 
 
 def infos(ds):

@@ -12,7 +12,7 @@ from mmext.datasets.prepare_course import (GARBAGE_26_CLASSES,
                                            prepare_garbage_26x100)
 from mmext.errors import DataError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE_CFG = ROOT / 'configs/course/_base_/garbage-26x100_bs64.py'
 EGGSHELL = '03_02'
 

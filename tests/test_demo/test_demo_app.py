@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
-from test_predict import make_images
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers import (make_images, save_tiny_resnet_checkpoint,
+                     write_tiny_resnet_test_config)
+
+REPO = Path(__file__).resolve().parents[2]
 pytest.importorskip(
     'pytorch_grad_cam',
     reason='grad-cam is not installed '

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / 'shared'
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(__file__).resolve().parents[3] / 'shared'
 DATA = SHARED / 'data' / 'trashnet-150px'
 WEIGHTS = SHARED / 'weights' / 'mobilenet-v2_imagenet-backbone_mmpretrain.pth'
 CONFIG = (
@@ -61,7 +61,7 @@ def test_export_matches_pytorch(trained, capsys):
     import onnx
 
     from mmext.deploy import onnx_scores
-    from mmext.deploy.cli import export_parser, run_export
+    from mmext.deploy.export_command import export_parser, run_export
     ckpt, images, classes = trained
     out = ckpt.with_suffix('.onnx')
     result = run_export(export_parser().parse_args([

@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
-from test_predict import make_images
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import (make_images, save_tiny_resnet_checkpoint,
+                     write_tiny_resnet_test_config)
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def softmax(z):
@@ -102,9 +103,9 @@ def tiny(tmp_path_factory):
 def test_calibrate_tool_and_every_consumer(tiny, capsys):
     import importlib.util
 
-    from mmext.apis.cli import run_test, test_parser
     from mmext.apis.inference import Predictor
     from mmext.apis.pseudo_label import select_pseudo_labels
+    from mmext.apis.train_test import run_test, test_parser
     from mmext.evaluation.calibration import read_calibration, scale_scores
 
     raw = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')

@@ -3,7 +3,7 @@ gives the same logits inside the full image model.
 
 Tiny and fast: MobileNetV2 (widen_factor 0.35, random init saved as a
 "pretrained" file), 32px generated images of the six TrashNet classes, and
-the real configs/fastft config with overrides.
+the real configs/feature_cache config with overrides.
 """
 import os.path as osp
 from pathlib import Path
@@ -16,8 +16,9 @@ import torch
 import mmext  # noqa: F401  (registers FeatureClassifier, FeatureCacheDataset)
 from mmext.errors import CheckpointError, DataError
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHED_CFG = ROOT / ('configs/fastft/mobilenet-v2_in1k-pre-headonly-cached_'
+ROOT = Path(__file__).resolve().parents[2]
+CACHED_CFG = ROOT / ('configs/feature_cache/'
+                     'mobilenet-v2_in1k-pre-headonly-cached_'
                      '1xb32-cos-10e_trashnet.py')
 CLASSES = ['glass', 'paper', 'cardboard', 'plastic', 'metal', 'trash']
 
@@ -69,7 +70,8 @@ def write_cfg(tmp: Path,
               name: str = 'cfg.py',
               pipeline_scale: int = 32,
               ann: str = 'meta/train.txt') -> str:
-    """A config that ``_base_``s the real fastft config with tiny overrides."""
+    """A config that ``_base_``s the real feature_cache config, with tiny
+    overrides."""
     text = f'''
 _base_ = {str(CACHED_CFG)!r}
 model = dict(backbone=dict(widen_factor=0.35,
@@ -114,8 +116,8 @@ def load(path: str):
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     """Data, two different 'pretrained' backbones, and the extracted cache."""
-    from mmext.fastft.extract import extract_caches
-    tmp = tmp_path_factory.mktemp('fastft')
+    from mmext.feature_cache.extract import extract_caches
+    tmp = tmp_path_factory.mktemp('feature_cache')
     data = make_data(tmp / 'data')
     ckpt_a = random_backbone(tmp / 'a.pth', seed=1)
     ckpt_b = random_backbone(tmp / 'b.pth', seed=2)
@@ -131,7 +133,7 @@ def build_dataset(cfg, split='train'):
 
 
 def test_cache_header_and_items(setup):
-    from mmext.fastft.cache import load_cache
+    from mmext.feature_cache.cache import load_cache
     from mmext.fileio import file_hash
     assert set(setup['written']) == {'train', 'val'}
     cache = load_cache(setup['written']['train'])
@@ -188,7 +190,7 @@ def test_other_image_list_is_refused(setup):
 
 def test_other_checkpoint_is_refused(setup):
     """Training with backbone weights B on a cache made with A fails early."""
-    from mmext.apis.cli import build_runner
+    from mmext.apis.train_test import build_runner
     cfg = load(write_cfg(setup['tmp'], setup['data'], setup['b'], 'cfg_b.py'))
     cfg.work_dir = str(setup['tmp'] / 'wd_b')
     runner = build_runner(cfg)
@@ -201,7 +203,8 @@ def test_other_checkpoint_is_refused(setup):
 
 
 def test_other_backbone_config_is_refused(setup):
-    from mmext.fastft.cache import check_model, load_cache, model_config_hash
+    from mmext.feature_cache.cache import (check_model, load_cache,
+                                           model_config_hash)
     cfg = load(setup['cfg'])
     header = load_cache(setup['written']['val'])['header']
     cfg.model.backbone.out_indices = (6, )  # other features, same weights
@@ -223,9 +226,9 @@ def test_trained_head_gives_same_logits_in_full_model(setup):
     from mmengine.runner import load_checkpoint
     from mmpretrain.registry import DATASETS, MODELS
 
-    from mmext.apis.cli import build_runner
+    from mmext.apis.train_test import build_runner
     from mmext.checkpoint import check_checkpoint_matches
-    from mmext.fastft.cache import load_cache
+    from mmext.feature_cache.cache import load_cache
 
     cfg = load(setup['cfg'])
     runner = build_runner(cfg)
@@ -259,7 +262,7 @@ def test_trained_head_gives_same_logits_in_full_model(setup):
 
 def test_repeat_copies(setup, tmp_path):
     """repeat=N with a random pipeline stores N copies per image."""
-    from mmext.fastft.extract import extract_caches
+    from mmext.feature_cache.extract import extract_caches
     cfg = load(setup['cfg'])
     ds = cfg.train_dataloader.dataset
     ds.repeat = 2

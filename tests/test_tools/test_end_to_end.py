@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO, make_image, write_tiny_config
+
+from helpers import REPO, make_image, write_tiny_config
 
 ENV = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='2')
 
@@ -46,7 +47,7 @@ def train_epochs(log_dir: Path):
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """Train 2 epochs, then resume to 3: returns (config, work_dir, data)."""
-    from conftest import make_folder_set
+    from helpers import make_folder_set
     tmp = tmp_path_factory.mktemp('e2e')
     root = tmp / 'tiny'
     make_folder_set(root / 'images', ('glass', 'paper', 'trash'), per_class=7)

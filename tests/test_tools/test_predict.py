@@ -14,30 +14,13 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
 from PIL import Image
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from helpers import (make_images, save_tiny_resnet_checkpoint,
+                     write_tiny_resnet_test_config)
+
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CLASSES = ('glass', 'paper', 'trash')
-
-
-def make_images(folder) -> list:
-    """Non-square images whose R and B channels differ strongly."""
-    rng = np.random.default_rng(0)
-    paths = []
-    for c, cls in enumerate(CLASSES):
-        (folder / cls).mkdir(parents=True)
-        for i in range(3):
-            h, w = 48 + 8 * i, 72 - 6 * c
-            img = np.zeros((h, w, 3), np.uint8)
-            img[..., 0] = 230 - 60 * c  # R
-            img[..., 1] = rng.integers(0, 255, (h, w))  # G: texture
-            img[..., 2] = 20 + 40 * i  # B
-            img[:h // 2, :w // 3, 0] = 10  # a dark-red patch
-            path = folder / cls / f'{cls}{i}.png'
-            Image.fromarray(img).save(path)
-            paths.append(str(path))
-    return paths
 
 
 @pytest.fixture(scope='module')
@@ -55,8 +38,8 @@ def tiny_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_predict_matches_test_csv(tiny_run):
-    from mmext.apis.cli import run_test, test_parser
     from mmext.apis.inference import Predictor
+    from mmext.apis.train_test import run_test, test_parser
 
     csv = tiny_run['tmp'] / 'preds.csv'
     args = test_parser().parse_args([

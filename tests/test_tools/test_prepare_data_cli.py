@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 @pytest.mark.slow

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, make_folder_set, write_tiny_config
 from PIL import Image
 
 from mmext.datasets import GarbageDataset
 from mmext.errors import DataError
 from mmext.fileio import AtomicLocalBackend
+from helpers import REPO, make_folder_set, write_tiny_config
 
 PIPE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 

@@ -2,7 +2,7 @@
 import importlib.util
 import os.path as osp
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 
 def _tool():

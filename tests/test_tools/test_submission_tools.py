@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import (COLOURS, REPO, TINY_RESNET_TEST_CONFIG, make_image,
-                      make_list_set, run_tool, save_tiny_resnet_checkpoint)
 
 from mmext.evaluation import predictions_frame, write_csv
+from helpers import (COLOURS, REPO, TINY_RESNET_TEST_CONFIG, make_image,
+                     make_list_set, run_tool, save_tiny_resnet_checkpoint)
 
 CLASSES = ['glass', 'paper', 'trash']
 

@@ -7,9 +7,10 @@ wrong weights.
 """
 
 import pytest
-from conftest import (make_image, make_list_set, run_tool,
-                      save_tiny_resnet_checkpoint, write_tiny_config,
-                      write_tiny_resnet_test_config)
+
+from helpers import (make_image, make_list_set, run_tool,
+                     save_tiny_resnet_checkpoint, write_tiny_config,
+                     write_tiny_resnet_test_config)
 
 
 @pytest.fixture(scope='module')

@@ -11,7 +11,7 @@ import mmext  # noqa: F401  (registers)
 from mmext.errors import ConfigError
 from mmext.transforms.gaussian_noise import GaussianNoise
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PHOTOGEO = (
     REPO / 'configs' / 'ablations' /
     'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet_photogeo.py')

@@ -7,14 +7,15 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from conftest import save_tiny_resnet_checkpoint, write_tiny_resnet_test_config
-from test_predict import make_images
+
+from helpers import (make_images, save_tiny_resnet_checkpoint,
+                     write_tiny_resnet_test_config)
 
 pytest.importorskip(
     'pytorch_grad_cam',
     reason='grad-cam is not installed '
     "(pip install -e '.[demo]')")
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
 BACKBONES = {
     'resnet': ('', 'backbone.layer4.1.bn2'),
@@ -141,7 +142,7 @@ def test_error_analysis_mistakes_with_cam(images, tmp_path, monkeypatch,
     import pandas as pd
     from PIL import Image
 
-    from mmext.apis.cli import run_test, test_parser
+    from mmext.apis.train_test import run_test, test_parser
     data, _ = images
     cfg, ckpt, _ = build(tmp_path, data, 'resnet')
     csv = tmp_path / 'preds.csv'

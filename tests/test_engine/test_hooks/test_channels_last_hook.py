@@ -4,7 +4,7 @@ import copy
 import torch
 from mmpretrain.registry import MODELS
 
-from mmext.engine.hooks.channels_last import apply_channels_last
+from mmext.engine.hooks.channels_last_hook import apply_channels_last
 
 
 def test_channels_last_keeps_logits_and_converts_weights():
