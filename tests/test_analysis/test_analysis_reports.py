@@ -2,9 +2,7 @@
 config diff / ablation table, error analysis."""
 import json
 import os.path as osp
-import runpy
 import shutil
-import sys
 
 import numpy as np
 import pandas as pd
@@ -15,19 +13,9 @@ from mmext.analysis import (analyse_predictions, config_diff, flatten_config,
                             format_table, load_run, plot_curves, read_scalars,
                             runs_table, scan_dataset)
 from mmext.evaluation.submission import predictions_frame, write_csv
+from helpers import run_tool
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def run_tool(monkeypatch, tool: str, *argv: str) -> int:
-    """Run tools/<tool> in this process; return its exit status."""
-    path = osp.join(REPO, 'tools', tool)
-    monkeypatch.setattr(sys, 'argv', [path, *argv])
-    try:
-        runpy.run_path(path, run_name='__main__')
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def save_image(path, seed: int, size=(48, 36), mode='RGB') -> None:
@@ -118,7 +106,7 @@ def test_dataset_report_list_layout_empty_class(tmp_path):
 
 def test_dataset_report_tool(planted_set, tmp_path, monkeypatch, capsys):
     out = tmp_path / 'report'
-    status = run_tool(monkeypatch, 'analysis/dataset_report.py',
+    status = run_tool('analysis/dataset_report.py',
                       str(planted_set), '--out-dir', str(out))
     text = capsys.readouterr().out
     assert status == 1  # a problem that spoils training
@@ -200,7 +188,7 @@ def test_curves_resumed_run_has_no_repeated_epochs(resumed_work_dir, tmp_path):
 
 def test_plot_curves_tool(resumed_work_dir, tmp_path, monkeypatch, capsys):
     out = tmp_path / 'c.png'
-    assert run_tool(monkeypatch, 'analysis/plot_curves.py',
+    assert run_tool('analysis/plot_curves.py',
                     str(resumed_work_dir), '--out', str(out)) == 0
     assert 'best 150.00 @ epoch 5' in capsys.readouterr().out
     assert out.stat().st_size > 1000
@@ -333,7 +321,7 @@ def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
     other = tmp_path / 'work_dirs/exp2'
     write_scalars(other / '20260102_100000', epoch_records([1, 2], 0.0))
     (other / 'exp2.py').write_text("model = dict(type='X', lr=0.2)\n")
-    status = run_tool(monkeypatch, 'analysis/compare_runs.py',
+    status = run_tool('analysis/compare_runs.py',
                       str(resumed_work_dir), str(other), '--markdown')
     text = capsys.readouterr().out
     assert status == 0
@@ -342,7 +330,7 @@ def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
     # the report: metrics, curves of both runs, config diff
     for name in ('report.md', 'report.html'):
         report = tmp_path / name
-        assert run_tool(monkeypatch, 'analysis/compare_runs.py',
+        assert run_tool('analysis/compare_runs.py',
                         str(resumed_work_dir), str(other), '--report',
                         str(report)) == 0
         capsys.readouterr()
@@ -397,7 +385,7 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
     assert result.ece() == pytest.approx(0.1)
     # the tool, with names from the CSV and images from --img-root
     out = tmp_path / 'ea'
-    assert run_tool(monkeypatch, 'analysis/error_analysis.py', str(csv),
+    assert run_tool('analysis/error_analysis.py', str(csv),
                     '--img-root', str(folder), '--out-dir', str(out)) == 0
     text = capsys.readouterr().out
     assert 'top-1 accuracy 70.00%' in text and '3 mistakes' in text
@@ -439,11 +427,11 @@ def test_tools_report_bad_input_in_one_paragraph(tmp_path, monkeypatch,
     monkeypatch.delenv('MMEXT_DEBUG', raising=False)
     empty = tmp_path / 'work_dirs/never_trained'
     empty.mkdir(parents=True)
-    assert run_tool(monkeypatch, 'analysis/plot_curves.py', str(empty)) == 2
+    assert run_tool('analysis/plot_curves.py', str(empty)) == 2
     err = capsys.readouterr().err
     assert 'No vis_data/scalars.json found under' in err
     assert 'Traceback' not in err
-    assert run_tool(monkeypatch, 'analysis/dataset_report.py',
+    assert run_tool('analysis/dataset_report.py',
                     str(tmp_path / 'nope')) == 2
     assert 'does not exist' in capsys.readouterr().err
 
