@@ -215,3 +215,24 @@ def make_images(folder) -> list:
             Image.fromarray(img).save(path)
             paths.append(str(path))
     return paths
+
+
+def make_tiny_resnet_run(tmp: Path, resize: int = 40) -> dict:
+    """Images, the tiny ResNet test config over them and its checkpoint.
+
+    Args:
+        tmp: An empty folder.
+        resize: The config's short edge before the 32 px crop (40: resize
+            and crop both change the input).
+
+    Returns:
+        ``dict(tmp, data, paths, cfg, ckpt)``: the folder, the image folder
+        (:func:`make_images`), the image paths, the config file and the
+        untrained checkpoint (:func:`save_tiny_resnet_checkpoint`).
+    """
+    data = tmp / 'data'
+    paths = make_images(data)
+    cfg = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=resize)
+    ckpt = tmp / 'tiny.pth'
+    save_tiny_resnet_checkpoint(cfg, ckpt)
+    return dict(tmp=tmp, data=data, paths=paths, cfg=cfg, ckpt=str(ckpt))

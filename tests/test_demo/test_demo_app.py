@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import (make_images, save_tiny_resnet_checkpoint,
-                     write_tiny_resnet_test_config)
+from helpers import make_tiny_resnet_run
 
 REPO = Path(__file__).resolve().parents[2]
 pytest.importorskip(
@@ -27,13 +26,7 @@ pytest.importorskip(
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('demo')
-    data = tmp / 'data'
-    paths = make_images(data)
-    cfg = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=40)
-    ckpt = tmp / 'tiny.pth'
-    save_tiny_resnet_checkpoint(cfg, ckpt)
-    return dict(tmp=tmp, data=data, paths=paths, cfg=cfg, ckpt=str(ckpt))
+    return make_tiny_resnet_run(tmp_path_factory.mktemp('demo'))
 
 
 @pytest.mark.slow

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import (make_images, save_tiny_resnet_checkpoint,
-                     write_tiny_resnet_test_config)
+from helpers import make_tiny_resnet_run
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 
@@ -89,13 +88,7 @@ def test_reliability_diagram_png(tmp_path):
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('calib')
-    data = tmp / 'data'
-    make_images(data)
-    cfg = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=40)
-    ckpt = tmp / 'tiny.pth'
-    save_tiny_resnet_checkpoint(cfg, ckpt)
-    return dict(tmp=tmp, data=data, cfg=cfg, ckpt=str(ckpt))
+    return make_tiny_resnet_run(tmp_path_factory.mktemp('calib'))
 
 
 @pytest.mark.slow

@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from helpers import (make_images, save_tiny_resnet_checkpoint,
-                     write_tiny_resnet_test_config)
+from helpers import make_tiny_resnet_run
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CLASSES = ('glass', 'paper', 'trash')
@@ -26,14 +25,8 @@ CLASSES = ('glass', 'paper', 'trash')
 @pytest.fixture(scope='module')
 def tiny_run(tmp_path_factory):
     """Images, a config and a checkpoint with dataset_meta."""
-    tmp = tmp_path_factory.mktemp('predict')
-    data = tmp / 'data'
-    paths = make_images(data)
     # short edge 40 then a 32px crop: resize and crop both change the input
-    cfg_file = write_tiny_resnet_test_config(tmp / 'tiny.py', data, resize=40)
-    ckpt = tmp / 'tiny.pth'
-    save_tiny_resnet_checkpoint(cfg_file, ckpt)
-    return dict(data=data, paths=paths, cfg=cfg_file, ckpt=str(ckpt), tmp=tmp)
+    return make_tiny_resnet_run(tmp_path_factory.mktemp('predict'))
 
 
 @pytest.mark.slow
