@@ -106,8 +106,8 @@ def test_dataset_report_list_layout_empty_class(tmp_path):
 
 def test_dataset_report_tool(planted_set, tmp_path, monkeypatch, capsys):
     out = tmp_path / 'report'
-    status = run_tool('analysis/dataset_report.py',
-                      str(planted_set), '--out-dir', str(out))
+    status = run_tool('analysis/dataset_report.py', str(planted_set),
+                      '--out-dir', str(out))
     text = capsys.readouterr().out
     assert status == 1  # a problem that spoils training
     assert '[ERROR]' in text and 'peel' in text
@@ -188,8 +188,8 @@ def test_curves_resumed_run_has_no_repeated_epochs(resumed_work_dir, tmp_path):
 
 def test_plot_curves_tool(resumed_work_dir, tmp_path, monkeypatch, capsys):
     out = tmp_path / 'c.png'
-    assert run_tool('analysis/plot_curves.py',
-                    str(resumed_work_dir), '--out', str(out)) == 0
+    assert run_tool('analysis/plot_curves.py', str(resumed_work_dir), '--out',
+                    str(out)) == 0
     assert 'best 150.00 @ epoch 5' in capsys.readouterr().out
     assert out.stat().st_size > 1000
 
@@ -321,8 +321,8 @@ def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
     other = tmp_path / 'work_dirs/exp2'
     write_scalars(other / '20260102_100000', epoch_records([1, 2], 0.0))
     (other / 'exp2.py').write_text("model = dict(type='X', lr=0.2)\n")
-    status = run_tool('analysis/compare_runs.py',
-                      str(resumed_work_dir), str(other), '--markdown')
+    status = run_tool('analysis/compare_runs.py', str(resumed_work_dir),
+                      str(other), '--markdown')
     text = capsys.readouterr().out
     assert status == 0
     assert '| model.lr | 0.1 | 0.2 |' in text
@@ -330,9 +330,8 @@ def test_runs_table_and_compare_tool(resumed_work_dir, tmp_path, monkeypatch,
     # the report: metrics, curves of both runs, config diff
     for name in ('report.md', 'report.html'):
         report = tmp_path / name
-        assert run_tool('analysis/compare_runs.py',
-                        str(resumed_work_dir), str(other), '--report',
-                        str(report)) == 0
+        assert run_tool('analysis/compare_runs.py', str(resumed_work_dir),
+                        str(other), '--report', str(report)) == 0
         capsys.readouterr()
         page = report.read_text(encoding='utf-8')
         assert 'model.lr' in page and '150.00' in page
@@ -385,8 +384,8 @@ def test_error_analysis(tmp_path, monkeypatch, capsys):
     assert result.ece() == pytest.approx(0.1)
     # the tool, with names from the CSV and images from --img-root
     out = tmp_path / 'ea'
-    assert run_tool('analysis/error_analysis.py', str(csv),
-                    '--img-root', str(folder), '--out-dir', str(out)) == 0
+    assert run_tool('analysis/error_analysis.py', str(csv), '--img-root',
+                    str(folder), '--out-dir', str(out)) == 0
     text = capsys.readouterr().out
     assert 'top-1 accuracy 70.00%' in text and '3 mistakes' in text
     assert 'expected calibration error 10.00%' in text
@@ -431,8 +430,7 @@ def test_tools_report_bad_input_in_one_paragraph(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert 'No vis_data/scalars.json found under' in err
     assert 'Traceback' not in err
-    assert run_tool('analysis/dataset_report.py',
-                    str(tmp_path / 'nope')) == 2
+    assert run_tool('analysis/dataset_report.py', str(tmp_path / 'nope')) == 2
     assert 'does not exist' in capsys.readouterr().err
 
 
