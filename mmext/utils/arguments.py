@@ -1,7 +1,6 @@
 """The command-line arguments that many ``tools/*.py`` share.
 
-Only the tools and their entry modules (``mmext.apis.train_test``,
-``mmext.deploy.export_command``) use these; library code never parses
+Only ``tools/*.py`` import this module; library code never parses
 arguments.
 """
 import argparse
