@@ -21,7 +21,8 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmext.engine.hooks.channels_last import apply_channels_last  # noqa: E402
+from mmext.engine.hooks.channels_last_hook import \
+    apply_channels_last  # noqa: E402
 
 
 def parse_args():

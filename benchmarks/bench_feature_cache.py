@@ -7,7 +7,7 @@ order) of ImageNet MobileNetV2 for the same epochs on TrashNet twice:
    (configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py), the
    frozen backbone runs on every image every epoch;
 2. cached:
-   configs/fastft/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
+   configs/feature_cache/mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py
    after a one-time extraction of the pooled features.
 
 Both use the same deterministic pipeline (ResizeEdge + CenterCrop) for
@@ -33,7 +33,7 @@ from mmengine.hooks import Hook  # noqa: E402
 IMAGE_CFG = osp.join(
     ROOT, 'configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py')
 CACHED_CFG = osp.join(
-    ROOT, 'configs/fastft/'
+    ROOT, 'configs/feature_cache/'
     'mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py')
 SHARED = osp.join(osp.dirname(ROOT), 'shared')
 
@@ -129,7 +129,7 @@ def main():
             sys.exit(f'missing {path}: this benchmark needs ../shared')
 
     import mmext  # noqa: F401  (registers everything)
-    from mmext.fastft.extract import extract_caches
+    from mmext.feature_cache.extract import extract_caches
 
     tmp = tempfile.mkdtemp(prefix='bench_feature_cache_')
     with open(osp.join(args.data_root, 'meta/train.txt')) as f:

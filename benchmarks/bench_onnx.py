@@ -80,10 +80,10 @@ def main():
     import onnxruntime
     from mmengine.config import Config
 
-    from mmext.deploy import (OnnxClassifier, compare_with_pytorch,
-                              export_onnx, load_classifier, onnx_session,
-                              prepare_images)
-    from mmext.deploy.onnx_export import INPUT_NAME, OUTPUT_NAME, sample_images
+    from mmext.deploy import (INPUT_NAME, OUTPUT_NAME, OnnxClassifier,
+                              compare_with_pytorch, export_onnx,
+                              load_classifier, onnx_session, prepare_images,
+                              sample_images)
 
     torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)

@@ -7,7 +7,7 @@
 # channels-last. Trained on 160 px crops, tested on the
 # dataset base's 224 px centre crop. 5-fold estimate and wall time:
 # configs/README.md and benchmarks/RESULTS.md. Faster alternatives: the
-# head-only config beside it and configs/fastft/ (cached features).
+# head-only config beside it and configs/feature_cache/ (cached features).
 _base_ = [
     './_base_/models/mobilenet-v2_in1k-pre.py',
     './_base_/datasets/trashnet_bs32.py',

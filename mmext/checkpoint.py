@@ -278,10 +278,14 @@ SAFE_LOADERS = {
 }
 
 
-def register_loaders() -> None:
-    """Route every checkpoint scheme mmengine knows through the safe loader.
+def use_weights_only_checkpoint_loaders() -> None:
+    """Swap mmengine's checkpoint loaders for ``weights_only=True`` ones.
 
-    Prefixes registered later by other packages are not covered; see
+    Registers this module's loaders into mmengine's :class:`CheckpointLoader`
+    (``force=True``) for every scheme it knows, so ``init_cfg``,
+    ``load_from``, ``--resume`` and mmpretrain's inferencers never unpickle
+    code. ``import mmext`` calls it; calling it again is harmless. Prefixes
+    registered later by other packages are not covered; see
     :func:`unsafe_schemes`.
     """
     for prefixes, loader in SAFE_LOADERS.items():

@@ -12,20 +12,17 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.demo.app import offline_env  # noqa: E402
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
+from mmext.utils.arguments import add_config_checkpoint, add_device
 
 offline_env()  # before anything imports gradio
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Web demo of a classifier')
-    parser.add_argument(
-        'config', help='the config the checkpoint was '
-        'trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_config_checkpoint(parser)
     parser.add_argument(
         '--host',
         default='127.0.0.1',
@@ -48,20 +45,16 @@ def parse_args(argv=None):
     parser.add_argument(
         '--names', help='JSON {class: "中文 / English"} '
         'display names')
-    parser.add_argument('--device', help='cpu or cuda')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys')
+    add_device(parser)
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
 def gallery_for(args, predictor):
     from mmext.apis.config import load_config
-    from mmext.apis.inference import list_images
     from mmext.demo.app import gallery_items
     from mmext.evaluation.calibration import labelled_split
+    from mmext.utils.images import list_images
     if args.gallery == 'none':
         return []
     if osp.isdir(args.gallery):

@@ -1,22 +1,22 @@
 # Run a config's frozen backbone (+neck) once over its cached splits and write
-# the feature caches its FeatureCacheDataset loaders read (configs/fastft/).
-# Logic lives in mmext.fastft.extract.
+# the feature caches its FeatureCacheDataset loaders read
+# (configs/feature_cache/).
+# Logic lives in mmext.feature_cache.extract.
 import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Extract the pooled backbone features a fastft config '
-        'trains on')
-    parser.add_argument('config', help='a config from configs/fastft/')
+        description='Extract the pooled backbone features a feature_cache '
+        'config trains on')
+    parser.add_argument('config', help='a config from configs/feature_cache/')
     parser.add_argument(
         '--checkpoint',
         help='full-model checkpoint to take '
@@ -34,18 +34,14 @@ def parse_args():
     parser.add_argument('--batch-size', type=int, help='images per forward')
     parser.add_argument('--num-workers', type=int, default=0)
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys, as for tools/train.py')
+    add_cfg_options(parser, help='override config keys, as for tools/train.py')
     return parser.parse_args()
 
 
 @friendly_main
 def main():
     from mmext.apis.config import check_cfg_options, load_config
-    from mmext.fastft.extract import extract_caches, split_summary
+    from mmext.feature_cache.extract import extract_caches, split_summary
 
     args = parse_args()
     cfg = load_config(args.config)

@@ -14,15 +14,14 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_config_checkpoint  # noqa: E402
+from mmext.utils.arguments import add_device  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Write confident predictions as pseudo-labels')
-    parser.add_argument(
-        'config', help='the config the checkpoint was '
-        'trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_config_checkpoint(parser)
     parser.add_argument(
         'unlabeled_dir',
         help='folder of unlabeled images '
@@ -51,7 +50,7 @@ def parse_args(argv=None):
         '--no-config-train',
         action='store_true',
         help='do not exclude the config\'s training set')
-    parser.add_argument('--device', help='cpu or cuda')
+    add_device(parser)
     parser.add_argument('--batch-size', type=int, default=8)
     return parser.parse_args(argv)
 

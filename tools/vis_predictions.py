@@ -12,9 +12,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
 from mmext.errors import ConfigError, friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
 
 RIGHT, WRONG = 'green', 'red'
 
@@ -29,11 +29,7 @@ def parse_args():
     parser.add_argument('--cols', type=int, default=4, help='grid columns')
     parser.add_argument(
         '--start', type=int, default=0, help='index of the first test sample')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config')
+    add_cfg_options(parser, help='override settings in the config')
     return parser.parse_args()
 
 

@@ -199,7 +199,7 @@ def plot_curves(runs: Sequence[Curves],
     use_cjk_font()  # Chinese class names
     import matplotlib.pyplot as plt
 
-    from .dataset_report import save_figure
+    from ..utils.figures import save_figure
 
     fig, (ax_loss, ax_val, ax_lr) = plt.subplots(1, 3, figsize=(14, 4))
     for i, run in enumerate(runs):

@@ -9,10 +9,7 @@ error and a reliability diagram of the top-1 scores) and a contact sheet of
 the most confident mistakes, optionally with Grad-CAM overlays showing where
 the model looked.
 """
-import codecs
-import io
 import os.path as osp
-import pickle
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -176,7 +173,7 @@ class ErrorAnalysis:
         import torch
         from mmpretrain.evaluation import ConfusionMatrix
 
-        from .dataset_report import save_figure
+        from ..utils.figures import save_figure
         names = list(self.classes if level == 'class' else self.bins)
         cm = torch.as_tensor(self.confusion(level))
         fig = ConfusionMatrix.plot(
@@ -297,107 +294,6 @@ class ErrorAnalysis:
         return '\n'.join(parts)
 
 
-class _ResultsUnpickler(pickle.Unpickler):
-    """Unpickle mmpretrain's dumped results and nothing else.
-
-    ``tools/test.py --out x.pkl`` (mmengine's ``DumpResults``) pickles dicts
-    of CPU tensors; only the few globals that needs are allowed, and tensor
-    storages are read with ``torch.load(weights_only=True)``, so a crafted
-    file cannot run code.
-    """
-
-    def find_class(self, module: str, name: str):
-        import collections
-
-        import torch
-        if (module, name) == ('torch._utils', '_rebuild_tensor_v2'):
-            return torch._utils._rebuild_tensor_v2
-        if (module, name) == ('torch.storage', '_load_from_bytes'):
-            return lambda b: torch.load(
-                io.BytesIO(b), weights_only=True, map_location='cpu')
-        if (module, name) == ('collections', 'OrderedDict'):
-            return collections.OrderedDict
-        if (module, name) == ('_codecs', 'encode'):
-            return codecs.encode
-        raise pickle.UnpicklingError(f'{module}.{name} is not allowed in a '
-                                     'results pickle')
-
-
-def read_results_pickle(path: str) -> pd.DataFrame:
-    """Read ``tools/test.py --out results.pkl`` into the CSV's table.
-
-    Args:
-        path: The pickle written by mmengine's ``DumpResults``.
-
-    Returns:
-        The same columns as the predictions CSV (via
-        :func:`mmext.evaluation.submission.predictions_frame`).
-    """
-    from ..evaluation.submission import predictions_frame
-    try:
-        with open(path, 'rb') as f:
-            samples = _ResultsUnpickler(f).load()
-    except (pickle.UnpicklingError, EOFError, RuntimeError) as exc:
-        raise DataError(
-            f'Cannot read {path} as test results: {exc}.',
-            fix='pass the .pkl written by tools/test.py --out, or '
-            'the CSV of --out preds.csv.',
-            path=path) from None
-    results = []
-    for i, s in enumerate(samples if isinstance(samples, list) else []):
-        if not isinstance(s, dict) or 'pred_score' not in s:
-            continue
-        item = dict(
-            sample_idx=int(s.get('sample_idx', i)),
-            img_path=str(s.get('img_path', i)),
-            pred_score=np.asarray(s['pred_score'], dtype=np.float32))
-        if s.get('gt_label') is not None and len(s['gt_label']):
-            item['gt_label'] = int(s['gt_label'][0])
-        results.append(item)
-    if not results:
-        raise DataError(
-            f'{path} holds no predictions.',
-            fix='write it with tools/test.py CONFIG CKPT --out '
-            'results.pkl (--out-item pred).',
-            path=path)
-    return predictions_frame(results, None)
-
-
-def read_predictions(path: str) -> pd.DataFrame:
-    """Read the predictions of ``tools/test.py --out preds.csv`` (or .pkl).
-
-    Args:
-        path: The CSV, or mmpretrain's results pickle.
-
-    Returns:
-        The table (needs ``file_name, pred_label, score, gt_label``).
-    """
-    if not osp.isfile(path):
-        raise DataError(
-            f'Predictions file {path} does not exist.',
-            fix='write it with python tools/test.py CONFIG CKPT '
-            '--out preds.csv.',
-            path=path)
-    if path.lower().endswith(('.pkl', '.pickle')):
-        frame = read_results_pickle(path).drop(columns='pred_class')
-    else:
-        frame = pd.read_csv(path, encoding='utf-8-sig')
-    need = {'file_name', 'pred_label', 'score'}
-    if not need <= set(frame.columns):
-        raise DataError(
-            f'{path} lacks columns {sorted(need - set(frame))}; '
-            'it is not a predictions CSV of tools/test.py.',
-            fix='write it with tools/test.py --out preds.csv.',
-            path=path)
-    if 'gt_label' not in frame.columns:
-        raise DataError(
-            f'{path} has no gt_label column: the test set had no '
-            'labels, so there are no errors to analyse.',
-            fix='run tools/test.py on a labelled split (e.g. val).',
-            path=path)
-    return frame
-
-
 def dataset_for_predictions(cfg,
                             split: str = 'test') -> Tuple[dict, List[str]]:
     """Metainfo and image paths of a config's test (or val) data set.
@@ -448,8 +344,8 @@ def analyse_predictions(csv: str,
     Returns:
         The :class:`ErrorAnalysis`.
     """
-    from ..evaluation.submission import relative_names
-    frame = read_predictions(csv)
+    from ..evaluation.submission import read_predictions, relative_names
+    frame = read_predictions(csv, labelled=True)
     n = int(max(frame['pred_label'].max(), frame['gt_label'].max())) + 1
     if classes is None:
         known: Dict[int, str] = {}

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..evaluation.submission import (predictions_frame, relative_names,
-                                     write_csv)
+from ..evaluation.submission import (predictions_frame, read_predictions,
+                                     relative_names, write_csv)
 
 _RANK_RE = re.compile(r'^top(\d+)_label$')
 
@@ -247,7 +247,8 @@ def predictor_frame(config: str,
         A table in ``tools/test.py``'s layout with every class ranked.
     """
     from ..progress import predict_files
-    from .inference import Predictor, list_images
+    from ..utils.images import list_images
+    from .inference import Predictor
     predictor = Predictor(config, checkpoint, device)
     files = list_images(images) if isinstance(images, str) else list(images)
     res = predict_files(predictor, files, 1, batch_size,
@@ -263,15 +264,6 @@ def predictor_frame(config: str,
         }
     names = relative_names([r['file'] for r in res])
     return scores_frame(names, scores, classes, scores.shape[1], c2b)
-
-
-def read_predictions(path: str) -> pd.DataFrame:
-    """Read a prediction CSV of ``tools/test.py``."""
-    import os.path as osp
-    if not osp.isfile(path):
-        raise DataError(f'Prediction file {path} does not exist.', path=path)
-    return pd.read_csv(
-        path, encoding='utf-8-sig', keep_default_na=False, na_values=[''])
 
 
 def ensemble(sources: Sequence,
@@ -313,5 +305,5 @@ def ensemble(sources: Sequence,
 
 __all__ = [
     'ensemble', 'ensemble_frames', 'frame_scores', 'scores_frame',
-    'predictor_frame', 'read_predictions'
+    'predictor_frame'
 ]

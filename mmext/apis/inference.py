@@ -6,43 +6,13 @@ mmcv (BGR, like ``LoadImageFromFile``), runs the config's test pipeline
 the same preprocessing as ``tools/test.py``. Class names and bins come from
 the ``dataset_meta`` that mmengine stores in every checkpoint.
 """
-import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
 from ..errors import ConfigError, DataError
-
-
-def list_images(path: str) -> List[str]:
-    """One image, or every image below a folder (natural order).
-
-    Args:
-        path: An image file or a folder.
-
-    Returns:
-        Image paths.
-    """
-    from ..datasets.garbage import IMG_EXTENSIONS, natural_key
-    if osp.isfile(path):
-        return [path]
-    if not osp.isdir(path):
-        raise DataError(
-            f'{path} is neither an image nor a folder.',
-            fix='pass an image file or a folder of images.',
-            path=path)
-    files = [
-        osp.join(root, n)
-        for root, _, names in os.walk(path, followlinks=True) for n in names
-        if n.lower().endswith(IMG_EXTENSIONS)
-    ]
-    if not files:
-        raise DataError(
-            f'No images found in {path}.',
-            fix=f'supported extensions: {IMG_EXTENSIONS}.',
-            path=path)
-    return sorted(files, key=natural_key)
+from ..utils.images import list_images
 
 
 class Predictor:
@@ -83,7 +53,7 @@ class Predictor:
         if any(
                 h.get('type') == 'ChannelsLastHook'
                 for h in cfg.get('custom_hooks') or []):
-            from ..engine.hooks.channels_last import apply_channels_last
+            from ..engine.hooks.channels_last_hook import apply_channels_last
             apply_channels_last(self.inferencer.model)  # as tools/test.py
         from ..evaluation.calibration import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,

@@ -19,8 +19,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
-from mmengine.hooks import Hook
 
+from ..engine.hooks import LastMetricsHook
 from ..errors import ConfigError
 from ..progress import announce
 
@@ -149,19 +149,6 @@ def kfold_configs(cfg: Config,
     return out
 
 
-class LastMetricsHook(Hook):
-    """Remember the metrics of the last validation."""
-
-    priority = 'LOWEST'
-
-    def __init__(self):
-        self.metrics: Dict[str, float] = {}
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        """Keep a copy of ``metrics``."""
-        self.metrics = dict(metrics or {})
-
-
 def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     """Train one fold the way ``tools/train.py`` builds its runner.
 
@@ -174,7 +161,7 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     Returns:
         The metrics of the fold's last validation.
     """
-    from .cli import _fit_dataloaders, build_runner
+    from .train_test import _fit_dataloaders, build_runner
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = work_dir
     cfg.experiment_name = f'{name}_{time.strftime("%H%M%S")}'
@@ -316,7 +303,7 @@ def evaluate_folds(cfg: Config,
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
-    from .cli import run_test, test_parser
+    from .train_test import run_test, test_parser
     configs = kfold_configs(cfg, num_splits, split_seed)
     results = []
     runs = _run_dirs(work_root, num_splits, seeds, folds)
@@ -487,7 +474,6 @@ def run_kfold(cfg: Config,
 
 __all__ = [
     'kfold_configs', 'run_kfold', 'train_fold', 'summarize', 'format_report',
-    'LastMetricsHook', 'evaluate_folds', 'heldout_indices',
-    'heldout_test_config', 'last_checkpoint', 'paired_differences',
-    'format_paired'
+    'evaluate_folds', 'heldout_indices', 'heldout_test_config',
+    'last_checkpoint', 'paired_differences', 'format_paired'
 ]

@@ -190,8 +190,9 @@ def pseudo_label(config: str,
         The result of :func:`select_pseudo_labels` plus ``classes`` and
         ``per_class`` counts.
     """
+    from ..utils.images import list_images
     from .config import load_config
-    from .inference import Predictor, list_images
+    from .inference import Predictor
     if not osp.isdir(unlabeled_dir):
         raise DataError(
             f'{unlabeled_dir} is not a folder.', path=unlabeled_dir)

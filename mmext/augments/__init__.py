@@ -1,4 +1,8 @@
-"""Modules here register themselves into mmpretrain's registries on import."""
-from .._autoload import import_submodules
+"""Batch augments, registered into mmpretrain's ``BATCH_AUGMENTS`` on import.
 
-import_submodules(__name__, __path__)
+- :class:`SamplePairing`: averages each image with another of the batch; its
+  schedule is :class:`mmext.engine.hooks.SamplePairingHook`.
+"""
+from .sample_pairing import SamplePairing
+
+__all__ = ['SamplePairing']

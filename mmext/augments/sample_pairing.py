@@ -13,7 +13,7 @@ normalisation is affine.
 
 The paper's schedule (off for the first epochs, then intermittently on, then
 off for the final fine-tuning epochs) is driven by
-:class:`mmext.engine.hooks.sample_pairing.SamplePairingHook`, which flips
+:class:`mmext.engine.hooks.sample_pairing_hook.SamplePairingHook`, which flips
 :attr:`SamplePairing.enabled` at the start of each epoch.
 """
 from typing import Tuple

@@ -36,7 +36,7 @@ _TONYLINS_DEPTHWISE_ONLY = {'0': '0.0', '1': '0.1', '3': '1', '4': '2'}
 
 def _mmpretrain_converter(name: str):
     """Import one of mmpretrain's ``tools/model_converters`` scripts."""
-    from ..apis.cli import mim_tool
+    from ..utils.mim import mim_tool
     return mim_tool(f'model_converters/{name}')
 
 

@@ -1,9 +1,15 @@
-from . import digits  # noqa: F401  (registers SklearnDigits)
+"""Data sets, registered into mmpretrain's ``DATASETS`` on import, and the
+helpers that prepare their folders.
+
+- :class:`GarbageDataset`: every garbage data set layout users bring.
+- :class:`SklearnDigits`: scikit-learn's bundled digits (LeNet warm-up).
+"""
 from .class_names import BIN_ALIASES, read_class_names, split_bins
+from .digits import SklearnDigits
 from .garbage import GarbageDataset
 from .split import stratified_split, write_ann_file
 
 __all__ = [
-    'GarbageDataset', 'read_class_names', 'split_bins', 'BIN_ALIASES',
-    'stratified_split', 'write_ann_file'
+    'GarbageDataset', 'SklearnDigits', 'read_class_names', 'split_bins',
+    'BIN_ALIASES', 'stratified_split', 'write_ann_file'
 ]

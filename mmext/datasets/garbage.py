@@ -10,10 +10,9 @@ from mmpretrain.datasets import CustomDataset
 from mmpretrain.registry import DATASETS
 
 from ..errors import DataError
+from ..utils.images import IMG_EXTENSIONS, image_problem, natural_key
 from .class_names import read_class_names, split_bins
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif',
-                  '.tiff', '.webp')
 LAYOUTS = ('auto', 'list', 'folder', 'huawei', 'unlabeled')
 HUAWEI_RULE = 'garbage_classify_rule.json'
 
@@ -25,37 +24,6 @@ def _shared_counter():
         return multiprocessing.Value('i', 0)
     except (OSError, ImportError):  # no shared memory available
         return None
-
-
-def image_problem(path: str) -> Optional[str]:
-    """Say why ``path`` cannot be decoded as an image, or ``None`` if it can.
-
-    Args:
-        path: An image file.
-
-    Returns:
-        A short reason, or ``None`` when OpenCV decodes it.
-    """
-    import mmcv
-    if not osp.isfile(path):
-        return 'the file does not exist'
-    if osp.getsize(path) == 0:
-        return 'the file is empty (0 bytes)'
-    try:
-        img = mmcv.imread(path)
-    except Exception as exc:  # noqa: BLE001
-        return f'{type(exc).__name__}: {exc}'
-    if img is None:
-        return ('it is not an image OpenCV can decode '
-                '(corrupt or another format)')
-    return None
-
-
-def natural_key(path: str):
-    """Sort key that puts ``img_2`` before ``img_10``."""
-    return [
-        int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', path)
-    ]
 
 
 def parse_ann_line(line: str, ann_file: str, lineno: int) -> Tuple[str, int]:

@@ -1,1 +1,11 @@
-from . import hooks  # noqa: F401
+"""Training machinery: hooks, and DDP on CPU-only machines (gloo)."""
+from .cpu_distributed import CPUDistributedDataParallel, setup_cpu_distributed
+from .hooks import (BadImageReportHook, ChannelsLastHook,
+                    FeatureCacheCheckHook, LastMetricsHook, SamplePairingHook,
+                    UnfreezeHook)
+
+__all__ = [
+    'CPUDistributedDataParallel', 'setup_cpu_distributed',
+    'BadImageReportHook', 'ChannelsLastHook', 'FeatureCacheCheckHook',
+    'LastMetricsHook', 'SamplePairingHook', 'UnfreezeHook'
+]

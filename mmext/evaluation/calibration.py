@@ -246,7 +246,7 @@ def plot_reliability(path: str,
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    from ..analysis.dataset_report import save_figure
+    from ..utils.figures import save_figure
     from ..visualization.fonts import use_cjk_font
     use_cjk_font()
     series = [(confidences, correct, 'scores')]

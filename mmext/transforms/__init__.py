@@ -1,4 +1,7 @@
-"""Modules here register themselves into mmpretrain's registries on import."""
-from .._autoload import import_submodules
+"""Data transforms, registered into mmpretrain's ``TRANSFORMS`` on import.
 
-import_submodules(__name__, __path__)
+- :class:`GaussianNoise`: additive Gaussian pixel noise.
+"""
+from .gaussian_noise import GaussianNoise
+
+__all__ = ['GaussianNoise']

@@ -317,7 +317,7 @@ def cam_for_files(visualizer: CAMVisualizer,
     import os
     import os.path as osp
 
-    from ..apis.inference import list_images
+    from ..utils.images import list_images
     files = list_images(images) if isinstance(images, str) else list(images)
     root = (
         images if isinstance(images, str) and osp.isdir(images) else

@@ -11,19 +11,16 @@ import sys
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
+from mmext.utils.arguments import add_config_checkpoint, add_device
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Fit temperature scaling on val and store it with the '
         'checkpoint')
-    parser.add_argument(
-        'config', help='the config the checkpoint was '
-        'trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_config_checkpoint(parser)
     parser.add_argument(
         '--split',
         default='val',
@@ -46,13 +43,9 @@ def parse_args(argv=None):
         '--remove',
         action='store_true',
         help='remove a stored temperature (raw scores again)')
-    parser.add_argument('--device', help='cpu or cuda')
+    add_device(parser)
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

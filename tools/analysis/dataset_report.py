@@ -10,9 +10,8 @@ import sys
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
 
 
 def parse_args():
@@ -39,10 +38,8 @@ def parse_args():
         help='flag images with a shorter side (pixels)')
     parser.add_argument(
         '--strict', action='store_true', help='exit non-zero on warnings too')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+    add_cfg_options(
+        parser,
         help='override config keys, e.g. '
         'train_dataloader.dataset.data_root=data/x')
     return parser.parse_args()

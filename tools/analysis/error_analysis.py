@@ -12,9 +12,8 @@ import sys
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.errors import ConfigError, friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
 
 
 def parse_args():
@@ -67,10 +66,8 @@ def parse_args():
         help='confidence bins of the ECE and the '
         'reliability diagram')
     parser.add_argument('--device', default='cpu', help='for --checkpoint')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+    add_cfg_options(
+        parser,
         help='override config keys, e.g. '
         'test_dataloader.dataset.data_root=data/x')
     return parser.parse_args()

@@ -14,18 +14,15 @@ import sys
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmext.errors import friendly_main  # noqa: E402
+from mmext.utils.arguments import add_cfg_options  # noqa: E402
+from mmext.utils.arguments import add_config_checkpoint, add_device
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Visualise CAMs')
     parser.add_argument('images', help='an image file or a folder')
-    parser.add_argument(
-        'config', help='the config the checkpoint was '
-        'trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_config_checkpoint(parser)
     parser.add_argument(
         '--out-dir',
         default='cams',
@@ -55,12 +52,8 @@ def parse_args(argv=None):
         '--preview-model',
         action='store_true',
         help='print the layer names and exit')
-    parser.add_argument('--device', default='cpu', help='cpu or cuda')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config keys')
+    add_device(parser, default='cpu')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

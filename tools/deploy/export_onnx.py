@@ -7,7 +7,7 @@ import sys
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmext.deploy.cli import export_parser, run_export  # noqa: E402
+from mmext.deploy.export_command import export_parser, run_export  # noqa: E402
 from mmext.errors import friendly_main  # noqa: E402
 
 

@@ -1,4 +1,23 @@
-"""Modules here register themselves into mmpretrain's registries on import."""
-from ..._autoload import import_submodules
+"""Training hooks, registered into mmpretrain's ``HOOKS`` on import.
 
-import_submodules(__name__, __path__)
+- :class:`BadImageReportHook`: reports the images a run skipped as unreadable.
+- :class:`ChannelsLastHook`: the model in NHWC memory format.
+- :class:`FeatureCacheCheckHook`: refuses feature caches of another model
+  (see :mod:`mmext.feature_cache`).
+- :class:`LastMetricsHook`: keeps the last validation's metrics (k-fold).
+- :class:`SamplePairingHook`: the on/off schedule of the
+  :class:`~mmext.augments.SamplePairing` batch augment.
+- :class:`UnfreezeHook`: head-only epochs, then the backbone learns.
+"""
+from .bad_images_hook import BadImageReportHook
+from .channels_last_hook import ChannelsLastHook, apply_channels_last
+from .feature_cache_check_hook import FeatureCacheCheckHook
+from .last_metrics_hook import LastMetricsHook
+from .sample_pairing_hook import SamplePairingHook, sample_pairing_on
+from .unfreeze_hook import UnfreezeHook
+
+__all__ = [
+    'BadImageReportHook', 'ChannelsLastHook', 'apply_channels_last',
+    'FeatureCacheCheckHook', 'LastMetricsHook', 'SamplePairingHook',
+    'sample_pairing_on', 'UnfreezeHook'
+]

@@ -1,0 +1,224 @@
+"""k-fold: the K validation parts are disjoint, cover the training set, and
+each fold trains on exactly the rest; a 2-fold tiny run reports mean +- std;
+``--eval-only`` re-tests the trained folds (the same numbers with the same
+pipeline, other numbers with TTA or another pipeline) and ``--compare`` gives
+paired per-fold differences."""
+import json
+import os.path as osp
+import runpy
+import sys
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from helpers import REPO, write_tiny_config
+
+
+def image_paths(dataset):
+    return [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
+
+
+@pytest.mark.parametrize('wrapped', [False, True])
+def test_folds_partition_the_training_set(list_set, tmp_path, wrapped):
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+
+    from mmext.apis.kfold import kfold_configs
+    extra = ''
+    if wrapped:
+        extra = (
+            'train_dataloader = dict(dataset=dict(_delete_=True, '
+            "type='RepeatDataset', times=2, dataset=dict("
+            "type='GarbageDataset', data_root='{root}', "
+            "ann_file='meta/train.txt', data_prefix='images', "
+            "classes='meta/classes.txt', pipeline=train_pipeline)))\n").format(
+                root=list_set)
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set, extra))
+    init_default_scope('mmpretrain')
+    base = image_paths(
+        DATASETS.build(
+            dict(
+                type='GarbageDataset',
+                data_root=str(list_set),
+                ann_file='meta/train.txt',
+                data_prefix='images',
+                classes='meta/classes.txt')))
+    assert len(base) == 15
+    k = 4
+    folds = kfold_configs(cfg, k, seed=3)
+    assert len(folds) == k
+    vals = []
+    for i, fold in enumerate(folds):
+        tr_cfg = fold.train_dataloader.dataset
+        va_cfg = fold.val_dataloader.dataset
+        assert va_cfg.type == 'KFoldDataset' and va_cfg.test_mode
+        assert va_cfg.fold == i and va_cfg.num_splits == k and va_cfg.seed == 3
+        # the val side keeps the test pipeline, the train side its own
+        assert [t['type'] for t in va_cfg.dataset.pipeline][-2] == 'CenterCrop'
+        inner = tr_cfg.dataset if wrapped else tr_cfg
+        assert tr_cfg.type == ('RepeatDataset' if wrapped else 'KFoldDataset')
+        assert inner.type == 'KFoldDataset' and not inner.test_mode
+        assert inner.dataset.pipeline[1]['type'] == 'RandomResizedCrop'
+        assert fold.test_dataloader.dataset == fold.val_dataloader.dataset
+        val = image_paths(DATASETS.build(va_cfg))
+        train = image_paths(DATASETS.build(tr_cfg))
+        if wrapped:
+            assert len(train) == 2 * (15 - len(val))
+        assert not set(val) & set(train)
+        assert set(val) | set(train) == set(base)
+        assert len(val) in (3, 4)
+        vals.append(val)
+    flat = [p for v in vals for p in v]
+    assert len(flat) == len(set(flat)) == 15  # disjoint and covering
+    # shuffled: the first part is not simply the first lines of train.txt
+    assert vals[0] != base[:len(vals[0])]
+    # the config itself is untouched
+    assert cfg.val_dataloader.dataset.type == 'GarbageDataset'
+
+
+def test_heldout_test_config_is_the_folds_validation_set(list_set, tmp_path):
+    """The plain data set with ``indices`` holds the images KFoldDataset
+    validates on, in the same order, and carries a pipeline of its own (for
+    --tta)."""
+    from mmpretrain.datasets import build_dataset
+
+    from mmext.apis.kfold import heldout_test_config, kfold_configs
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    folds = kfold_configs(cfg, 3, seed=1)
+    seen = []
+    for fold_cfg in folds:
+        test_cfg = heldout_test_config(fold_cfg)
+        ds = test_cfg.test_dataloader.dataset
+        assert ds.type == 'GarbageDataset' and ds.test_mode
+        assert [t['type'] for t in ds.pipeline][-2] == 'CenterCrop'
+        want = build_dataset(fold_cfg.val_dataloader.dataset)
+        got = build_dataset(ds)
+        assert image_paths(got) == image_paths(want)
+        assert [got.get_data_info(i)['gt_label'] for i in range(len(got))] == [
+            want.get_data_info(i)['gt_label'] for i in range(len(want))
+        ]
+        # the fold's config is untouched
+        assert fold_cfg.test_dataloader.dataset.type == 'KFoldDataset'
+        seen += image_paths(got)
+    assert len(seen) == len(set(seen)) == 15
+
+
+def test_paired_differences():
+    from mmext.apis.kfold import format_paired, paired_differences
+    from mmext.errors import ConfigError
+
+    def runs(values, seed=None):
+        return [
+            dict(
+                name=f'fold{i}',
+                fold=i,
+                seed=seed,
+                metrics={'accuracy/top1': v}) for i, v in enumerate(values)
+        ]
+
+    a, b = runs([80., 90., 70.]), runs([82., 91., 73.])
+    rows, stats = paired_differences(a, b[::-1], 'accuracy/top1')
+    assert [r['diff'] for r in rows] == pytest.approx([2., 1., 3.])
+    assert stats['mean'] == pytest.approx(2.) and stats['n'] == 3
+    assert stats['std'] == pytest.approx(1.)  # ddof=1
+    assert '**+2.00 +- 1.00**' in format_paired(rows, stats, 'a', 'b')
+    with pytest.raises(ConfigError, match='share no fold'):
+        paired_differences(a, runs([1., 2., 3.], seed=5), 'accuracy/top1')
+
+
+def test_eval_only_needs_trained_folds(list_set, tmp_path):
+    from mmext.apis.kfold import evaluate_folds
+    from mmext.errors import ConfigError
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    with pytest.raises(ConfigError, match='holds no trained checkpoint') as e:
+        evaluate_folds(cfg, str(tmp_path / 'never_trained'), 2)
+    assert 'without --eval-only' in str(e.value)
+
+
+def test_kfold_refuses_bad_input(list_set, tmp_path):
+    from mmext.apis.kfold import kfold_configs
+    from mmext.errors import ConfigError
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    with pytest.raises(ConfigError, match='at least 2 folds'):
+        kfold_configs(cfg, 1)
+
+
+def test_trainval_folds_cover_train_and_val(list_set, tmp_path):
+    from mmpretrain.datasets import build_dataset
+
+    from mmext.apis.kfold import kfold_configs, use_trainval
+    from mmext.errors import ConfigError
+    cfg = Config.fromfile(write_tiny_config(tmp_path, list_set))
+    node = cfg.train_dataloader.dataset
+    with pytest.raises(ConfigError, match='trainval.txt does not exist'):
+        use_trainval(cfg)
+    meta = osp.join(node.data_root, 'meta')
+    lines = []
+    for split in ('train', 'val'):
+        with open(osp.join(meta, f'{split}.txt')) as f:
+            lines += f.read().splitlines()
+    with open(osp.join(meta, 'trainval.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    use_trainval(cfg)
+    folds = kfold_configs(cfg, 2)
+    val_parts = [
+        image_paths(build_dataset(f.val_dataloader.dataset)) for f in folds
+    ]
+    assert sorted(val_parts[0] + val_parts[1]) == sorted(
+        osp.join(node.data_root, node.data_prefix,
+                 ln.split()[0]) for ln in lines)
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
+    cfg = write_tiny_config(tmp_path, list_set)  # 2 epochs
+    work = tmp_path / 'kfold'
+    tool = osp.join(REPO, 'tools', 'kfold.py')
+    monkeypatch.setattr(sys, 'argv',
+                        [tool, cfg, '--folds', '2', '--work-dir',
+                         str(work)])
+    runpy.run_path(tool, run_name='__main__')
+    out = capsys.readouterr().out
+    report = json.loads((work / 'kfold.json').read_text())
+    runs = report['runs']
+    assert [r['fold'] for r in runs] == [0, 1]
+    top1 = [r['metrics']['accuracy/top1'] for r in runs]
+    for i in range(2):
+        assert (work / f'fold_{i}' / 'epoch_2.pth').is_file()
+    # the fold's top-1 is a fraction of its 7 or 8 validation images
+    for acc in top1:
+        assert any(
+            abs(acc - 100 * c / n) < 1e-3 for n in (7, 8)
+            for c in range(n + 1))
+    assert report['summary']['mean'] == pytest.approx(np.mean(top1))
+    assert report['summary']['std'] == pytest.approx(np.std(top1, ddof=1))
+    assert '**mean +- std** (n=2)' in (work / 'kfold.md').read_text()
+    assert 'mean +- std' in out
+
+    # --eval-only with the training pipeline reproduces each fold's score
+    def kfold(*extra):
+        monkeypatch.setattr(sys, 'argv', [tool, *extra])
+        runpy.run_path(tool, run_name='__main__')
+        return capsys.readouterr().out
+
+    kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only')
+    again = json.loads((work / 'kfold_eval.json').read_text())
+    assert [r['metrics']['accuracy/top1']
+            for r in again['runs']] == pytest.approx(top1)
+    assert '**+0.00 +- 0.00**' in (work / 'kfold_eval.md').read_text()
+    for i, n in enumerate((7, 8)):  # out-of-fold predictions, every image
+        rows = (work / f'fold_{i}' / 'eval' / 'preds.csv').read_text()
+        assert len(rows.strip().splitlines()) == n + 1
+    # TTA and another test pipeline are real evaluations of the same folds
+    kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only', '--tta')
+    tta = json.loads((work / 'kfold_eval-tta.json').read_text())
+    assert tta['tta'] and len(tta['runs']) == 2
+    out = kfold('--compare', str(work), str(work / 'kfold_eval-tta.json'))
+    assert 'tiny_cfg (TTA)' in out and '(n=2)' in out
+    with pytest.raises(SystemExit):  # a report of other folds: refused
+        bad = dict(again, folds=3)
+        (tmp_path / 'bad.json').write_text(json.dumps(bad))
+        kfold('--compare', str(work), str(tmp_path / 'bad.json'))
+    assert 'different folds' in capsys.readouterr().err
