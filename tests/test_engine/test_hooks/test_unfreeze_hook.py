@@ -11,6 +11,7 @@ from mmengine.hooks import Hook
 
 import mmext  # noqa: F401  (registers UnfreezeHook)
 from mmext.errors import ConfigError
+from helpers import REPO
 
 CLASSES = ['a', 'b', 'c']
 
@@ -270,7 +271,7 @@ def train_config(name: str, data_root: Path, work_dir: Path, probe: Hook,
     from mmengine.runner import Runner
 
     from mmext.apis.config import load_config
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     cfg = load_config(str(repo / 'configs' / name))
     cfg.merge_from_dict(changes)
     cfg.model.backbone.init_cfg = None
@@ -341,8 +342,7 @@ def test_swin_frozen_stages_and_weight_decay(data_root, tmp_path):
                        'stages.2.blocks.0.norm1', 'stages.1.blocks.0.norm1')
     name = 'swin-tiny_in1k-pre_1xb64-cos-randaug-ema-50e_garbage-classify.py'
     from mmext.apis.config import load_config
-    cfg = load_config(
-        str(Path(__file__).resolve().parents[1] / 'configs' / name))
+    cfg = load_config(str(REPO / 'configs' / name))
     assert 'UnfreezeHook' not in str(cfg.custom_hooks)
     keys = dict(cfg.optim_wrapper.paramwise_cfg.custom_keys)
     keys['backbone'] = dict(lr_mult=0., decay_mult=0.)
