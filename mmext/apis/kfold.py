@@ -361,7 +361,7 @@ def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],
         rb = b_by_key.get((ra['fold'], ra.get('seed')))
         if rb is None:
             continue
-        a, b = (float(summarize([r], metric)['mean']) for r in (ra, rb))
+        a, b = (summarize([r], metric)['mean'] for r in (ra, rb))  # checked
         rows.append(dict(name=ra['name'], a=a, b=b, diff=b - a))
     if not rows:
         raise ConfigError(
