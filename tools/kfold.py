@@ -84,32 +84,11 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _load_runs(path: str) -> dict:
-    """A kfold*.json report (or the kfold.json of a work dir)."""
-    if osp.isdir(path):
-        path = osp.join(path, 'kfold.json')
-    if not osp.isfile(path):
-        raise ConfigError(
-            f'{path} does not exist.',
-            fix='pass the kfold.json (or kfold_<tag>.json) a tools/kfold.py '
-            'run wrote, or its work dir.',
-            path=path)
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
-
-
 def compare(path_a: str, path_b: str, metric: str) -> None:
     """Print the paired per-fold comparison of two k-fold reports."""
-    from mmext.apis.kfold import format_paired, paired_differences
-    a, b = _load_runs(path_a), _load_runs(path_b)
-    for key in ('folds', 'split_seed', 'trainval'):
-        if a.get(key) != b.get(key):
-            raise ConfigError(
-                f'The two reports were made on different folds: {key} is '
-                f'{a.get(key)!r} in {path_a} and {b.get(key)!r} in {path_b}.',
-                fix='compare runs made with the same --folds, --split-seed '
-                'and --trainval.')
-    rows, stats = paired_differences(a['runs'], b['runs'], metric)
+    from mmext.apis.kfold import compare_reports, format_paired, load_report
+    a, b = load_report(path_a), load_report(path_b)
+    rows, stats = compare_reports(a, b, metric, path_a, path_b)
     print(f'A: {path_a}\nB: {path_b}\n')
     label_a, label_b = (osp.splitext(osp.basename(r.get('config') or p))[0] +
                         (' (TTA)' if r.get('tta') else '')
@@ -121,8 +100,8 @@ def compare(path_a: str, path_b: str, metric: str) -> None:
 def main(argv=None):
     from mmext.apis.config import check_cfg_options, load_config
     from mmext.apis.kfold import (evaluate_folds, format_paired, format_report,
-                                  paired_differences, run_kfold, summarize,
-                                  use_trainval)
+                                  load_report, paired_differences, run_kfold,
+                                  summarize, use_trainval)
     from mmext.fileio import atomic_write
     args = parse_args(argv)
     if args.compare:
@@ -158,11 +137,9 @@ def main(argv=None):
         results = run_kfold(cfg, work_root, args.folds, args.split_seed,
                             args.seeds, args.metric, args.only)
     table = format_report(results, args.metric)
-    trained = osp.join(work_root, 'kfold.json')
-    if args.eval_only and osp.isfile(trained):
-        with open(trained, encoding='utf-8') as f:
-            rows, stats = paired_differences(
-                json.load(f)['runs'], results, args.metric)
+    if args.eval_only and osp.isfile(osp.join(work_root, 'kfold.json')):
+        rows, stats = paired_differences(
+            load_report(work_root)['runs'], results, args.metric)
         table += '\n\n' + format_paired(rows, stats, 'as trained',
                                         stem[len('kfold_'):])
     print(table)

@@ -12,6 +12,7 @@ used, so it stays untouched for a final comparison.
 last validation metric with their mean and (sample) standard deviation.
 """
 import copy
+import json
 import os
 import os.path as osp
 import time
@@ -371,6 +372,49 @@ def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],
     stats = summarize([dict(metrics={metric: r['diff']}) for r in rows],
                       metric)
     return rows, stats
+
+
+def load_report(path: str) -> dict:
+    """A ``kfold*.json`` report of ``tools/kfold.py`` (or a work dir's
+    ``kfold.json``)."""
+    if osp.isdir(path):
+        path = osp.join(path, 'kfold.json')
+    if not osp.isfile(path):
+        raise ConfigError(
+            f'{path} does not exist.',
+            fix='pass the kfold.json (or kfold_<tag>.json) a tools/kfold.py '
+            'run wrote, or its work dir.',
+            path=path)
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def compare_reports(report_a: dict,
+                    report_b: dict,
+                    metric: str,
+                    name_a: str = 'A',
+                    name_b: str = 'B') -> Tuple[List[dict], Dict[str, float]]:
+    """:func:`paired_differences` of two reports made on the same folds.
+
+    Args:
+        report_a: A :func:`load_report` report.
+        report_b: Another.
+        metric: The metric key.
+        name_a: What to call ``report_a`` in an error (its path).
+        name_b: The same for ``report_b``.
+
+    Returns:
+        What :func:`paired_differences` returns.
+    """
+    for key in ('folds', 'split_seed', 'trainval'):
+        if report_a.get(key) != report_b.get(key):
+            raise ConfigError(
+                f'The two reports were made on different folds: {key} is '
+                f'{report_a.get(key)!r} in {name_a} and '
+                f'{report_b.get(key)!r} in {name_b}.',
+                fix='compare runs made with the same --folds, --split-seed '
+                'and --trainval.')
+    return paired_differences(report_a['runs'], report_b['runs'], metric)
 
 
 def format_paired(rows: Sequence[dict], stats: Dict[str, float], label_a: str,
