@@ -11,7 +11,9 @@
 # --eval-only [--tta] [--tag NAME] [--cfg-options <test pipeline>] tests each
 # fold's last checkpoint on its held-out part (<work dir>/kfold_<tag>.md,
 # out-of-fold predictions in fold_i/<tag>/preds.csv) and prints the per-fold
-# difference to the trained run.
+# difference to the trained run. --soup-with OTHER_WORK_DIR [...] tests each
+# fold as a uniform weight average (one model) of its checkpoint and the same
+# fold's checkpoint of other recipes trained on the same folds.
 # Paired comparison of two recipes trained on the same folds:
 #   python tools/kfold.py --compare A/kfold.json B/kfold.json
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).
@@ -71,6 +73,15 @@ def parse_args(argv=None):
         help='with --eval-only: name of the evaluation (outputs in '
         'fold_i/<tag>/ and kfold_<tag>.md/json); default eval or eval-tta')
     parser.add_argument(
+        '--soup-with',
+        nargs='+',
+        default=[],
+        metavar='WORK_DIR',
+        help='with --eval-only: test each fold as a uniform soup (weight '
+        'average) of its last checkpoint and the same fold\'s last '
+        'checkpoint in these k-fold work dirs of the same model and folds '
+        '(saved as fold_i/<tag>/soup.pth); default tag soup or soup-tta')
+    parser.add_argument(
         '--compare',
         nargs=2,
         metavar=('A_JSON', 'B_JSON'),
@@ -122,8 +133,13 @@ def main(argv=None):
         osp.splitext(osp.basename(args.config))[0])
     os.makedirs(work_root, exist_ok=True)
     stem = 'kfold'
+    if args.soup_with and not args.eval_only:
+        raise ConfigError(
+            '--soup-with averages trained folds, so it needs --eval-only.',
+            fix='add --eval-only (train each recipe\'s folds first).')
     if args.eval_only:
-        stem = f'kfold_{args.tag or ("eval-tta" if args.tta else "eval")}'
+        default = 'soup' if args.soup_with else 'eval'
+        stem = f'kfold_{args.tag or default + ("-tta" if args.tta else "")}'
         results = evaluate_folds(
             cfg,
             work_root,
@@ -132,7 +148,8 @@ def main(argv=None):
             args.seeds,
             args.only,
             tag=stem[len('kfold_'):],
-            tta=args.tta)
+            tta=args.tta,
+            soup_with=args.soup_with)
     else:
         results = run_kfold(cfg, work_root, args.folds, args.split_seed,
                             args.seeds, args.metric, args.only)
@@ -155,6 +172,7 @@ def main(argv=None):
                 trainval=args.trainval,
                 eval_only=args.eval_only,
                 tta=args.tta,
+                soup_with=args.soup_with,
                 cfg_options=args.cfg_options,
                 split_seed=args.split_seed,
                 metric=args.metric,

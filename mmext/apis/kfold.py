@@ -280,7 +280,8 @@ def evaluate_folds(cfg: Config,
                    folds: Optional[Sequence[int]] = None,
                    tag: str = 'eval',
                    tta: bool = False,
-                   save_csv: bool = True) -> List[dict]:
+                   save_csv: bool = True,
+                   soup_with: Optional[Sequence[str]] = None) -> List[dict]:
     """Test every trained fold again, e.g. with another test pipeline or TTA.
 
     Each fold's last checkpoint is tested with ``tools/test.py``'s logic on
@@ -300,20 +301,37 @@ def evaluate_folds(cfg: Config,
         tta: Flip test-time augmentation (``tools/test.py --tta``).
         save_csv: Write each fold's out-of-fold predictions to
             ``<fold work dir>/<tag>/preds.csv``.
+        soup_with: Other k-fold work dirs trained on the same folds (same
+            ``num_splits``, ``split_seed``, ``seeds``, same model): each fold
+            is tested as a uniform soup (:mod:`mmext.apis.soup`) of its last
+            checkpoint and the same fold's last checkpoint in every one of
+            them, saved as ``<fold work dir>/<tag>/soup.pth``. The soup is
+            one model, as cheap to run as each of its ingredients.
 
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
+    from .soup import average_checkpoints
     from .train_test import run_test, test_parser
     configs = kfold_configs(cfg, num_splits, split_seed)
     results = []
     runs = _run_dirs(work_root, num_splits, seeds, folds)
-    for fold, seed, name, work_dir in runs:
-        checkpoint = last_checkpoint(work_dir)
+    others = [
+        _run_dirs(root, num_splits, seeds, folds) for root in soup_with or ()
+    ]
+    # every ingredient must exist before the first fold is tested
+    ingredients = [[last_checkpoint(run[3])] +
+                   [last_checkpoint(other[i][3]) for other in others]
+                   for i, run in enumerate(runs)]
+    for (fold, seed, name, work_dir), paths in zip(runs, ingredients):
+        checkpoint = paths[0]
         test_cfg = heldout_test_config(configs[fold])
         test_cfg.experiment_name = f'{name}_{tag}_{time.strftime("%H%M%S")}'
         out_dir = osp.join(work_dir, tag)
         os.makedirs(out_dir, exist_ok=True)
+        if soup_with:
+            checkpoint = osp.join(out_dir, 'soup.pth')
+            average_checkpoints(paths, checkpoint)
         cfg_path = osp.join(out_dir, 'test_config.py')
         test_cfg.dump(cfg_path)
         announce(f'k-fold {tag}: run {len(results) + 1}/{len(runs)} '

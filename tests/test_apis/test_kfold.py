@@ -1,8 +1,9 @@
 """k-fold: the K validation parts are disjoint, cover the training set, and
 each fold trains on exactly the rest; a 2-fold tiny run reports mean +- std;
 ``--eval-only`` re-tests the trained folds (the same numbers with the same
-pipeline, other numbers with TTA or another pipeline) and ``--compare`` gives
-paired per-fold differences."""
+pipeline, other numbers with TTA or another pipeline), ``--soup-with`` tests
+each fold as the weight average of two recipes' checkpoints, and
+``--compare`` gives paired per-fold differences."""
 import json
 import os.path as osp
 import runpy
@@ -222,3 +223,43 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
         (tmp_path / 'bad.json').write_text(json.dumps(bad))
         kfold('--compare', str(work), str(tmp_path / 'bad.json'))
     assert 'different folds' in capsys.readouterr().err
+
+    # --soup-with: each fold tested as the weight average of its checkpoint
+    # and the same fold's checkpoint of another recipe's work dir
+    import torch
+    other = tmp_path / 'other'
+    for i in range(2):
+        ckpt = torch.load(
+            work / f'fold_{i}' / 'epoch_2.pth', weights_only=False)
+        state = {
+            k: v + 1 if v.is_floating_point() else v
+            for k, v in ckpt['state_dict'].items()
+        }
+        (other / f'fold_{i}').mkdir(parents=True)
+        torch.save(
+            dict(ckpt, state_dict=state), other / f'fold_{i}' / 'epoch_2.pth')
+        (other / f'fold_{i}' / 'last_checkpoint').write_text(
+            str(other / f'fold_{i}' / 'epoch_2.pth'))
+    kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
+          '--soup-with', str(other))
+    soup_report = json.loads((work / 'kfold_soup.json').read_text())
+    assert soup_report['soup_with'] == [str(other)]
+    for i in range(2):
+        own = torch.load(
+            work / f'fold_{i}' / 'epoch_2.pth',
+            weights_only=False)['state_dict']
+        soup = torch.load(
+            work / f'fold_{i}' / 'soup' / 'soup.pth', weights_only=False)
+        assert len(soup['meta']['soup']['sources']) == 2
+        for k, v in own.items():
+            if v.is_floating_point():
+                torch.testing.assert_close(soup['state_dict'][k], v + 0.5)
+        assert (work / f'fold_{i}' / 'soup' / 'preds.csv').is_file()
+    with pytest.raises(SystemExit):  # a recipe without trained folds
+        kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
+              '--soup-with', str(tmp_path / 'never_trained'))
+    assert 'holds no trained checkpoint' in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a soup needs trained folds
+        kfold(cfg, '--folds', '2', '--work-dir', str(work), '--soup-with',
+              str(other))
+    assert 'needs --eval-only' in capsys.readouterr().err
