@@ -13,7 +13,9 @@
 # out-of-fold predictions in fold_i/<tag>/preds.csv) and prints the per-fold
 # difference to the trained run. --soup-with OTHER_WORK_DIR [...] tests each
 # fold as a uniform weight average (one model) of its checkpoint and the same
-# fold's checkpoint of other recipes trained on the same folds.
+# fold's checkpoint of other recipes trained on the same folds;
+# --ensemble-with OTHER_WORK_DIR [...] scores each fold by the mean class
+# scores of the recipes' models (any models of the same classes).
 # Paired comparison of two recipes trained on the same folds:
 #   python tools/kfold.py --compare A/kfold.json B/kfold.json
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).
@@ -82,6 +84,15 @@ def parse_args(argv=None):
         'checkpoint in these k-fold work dirs of the same model and folds '
         '(saved as fold_i/<tag>/soup.pth); default tag soup or soup-tta')
     parser.add_argument(
+        '--ensemble-with',
+        nargs='+',
+        default=[],
+        metavar='WORK_DIR',
+        help='with --eval-only: score each fold by the mean class scores of '
+        'its model and the same fold\'s model in these k-fold work dirs '
+        '(any model of the same classes and folds, each tested with its own '
+        'test pipeline); default tag ensemble or ensemble-tta')
+    parser.add_argument(
         '--compare',
         nargs=2,
         metavar=('A_JSON', 'B_JSON'),
@@ -133,12 +144,15 @@ def main(argv=None):
         osp.splitext(osp.basename(args.config))[0])
     os.makedirs(work_root, exist_ok=True)
     stem = 'kfold'
-    if args.soup_with and not args.eval_only:
-        raise ConfigError(
-            '--soup-with averages trained folds, so it needs --eval-only.',
-            fix='add --eval-only (train each recipe\'s folds first).')
+    for flag, given in (('--soup-with', args.soup_with), ('--ensemble-with',
+                                                          args.ensemble_with)):
+        if given and not args.eval_only:
+            raise ConfigError(
+                f'{flag} combines trained folds, so it needs --eval-only.',
+                fix='add --eval-only (train each recipe\'s folds first).')
     if args.eval_only:
-        default = 'soup' if args.soup_with else 'eval'
+        default = ('soup' if args.soup_with else
+                   'ensemble' if args.ensemble_with else 'eval')
         stem = f'kfold_{args.tag or default + ("-tta" if args.tta else "")}'
         results = evaluate_folds(
             cfg,
@@ -149,7 +163,9 @@ def main(argv=None):
             args.only,
             tag=stem[len('kfold_'):],
             tta=args.tta,
-            soup_with=args.soup_with)
+            soup_with=args.soup_with,
+            ensemble_with=args.ensemble_with,
+            metric=args.metric)
     else:
         results = run_kfold(cfg, work_root, args.folds, args.split_seed,
                             args.seeds, args.metric, args.only)
@@ -173,6 +189,7 @@ def main(argv=None):
                 eval_only=args.eval_only,
                 tta=args.tta,
                 soup_with=args.soup_with,
+                ensemble_with=args.ensemble_with,
                 cfg_options=args.cfg_options,
                 split_seed=args.split_seed,
                 metric=args.metric,

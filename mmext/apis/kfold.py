@@ -12,6 +12,7 @@ used, so it stays untouched for a final comparison.
 last validation metric with their mean and (sample) standard deviation.
 """
 import copy
+import glob
 import json
 import os
 import os.path as osp
@@ -23,6 +24,7 @@ from mmengine.config import Config, ConfigDict
 
 from ..engine.hooks import LastMetricsHook
 from ..errors import ConfigError
+from ..fileio import atomic_write
 from ..progress import announce
 
 KFOLD_TYPE = 'KFoldDataset'  # mmpretrain's
@@ -272,6 +274,35 @@ def last_checkpoint(work_dir: str) -> str:
     return path
 
 
+def fold_config(work_dir: str) -> Config:
+    """The config a k-fold run trained a fold with (dumped in its work dir).
+
+    Args:
+        work_dir: A fold's work dir.
+
+    Returns:
+        The fold's config (one of :func:`kfold_configs`, as trained).
+    """
+    dumped = [
+        p for p in glob.glob(osp.join(work_dir, '*.py')) if osp.isfile(p)
+    ]
+    if len(dumped) != 1:
+        raise ConfigError(
+            f'{work_dir} should hold the one config its training run dumped '
+            f'there, found {len(dumped)} .py files.',
+            fix='pass the work dir of a tools/kfold.py training run.',
+            path=work_dir)
+    cfg = Config.fromfile(dumped[0])
+    if cfg.get('val_dataloader', {}).get('dataset',
+                                         {}).get('type') != KFOLD_TYPE:
+        raise ConfigError(
+            f'{dumped[0]} is not a k-fold run\'s config (no {KFOLD_TYPE} '
+            'in val_dataloader).',
+            fix='pass the work dir of a tools/kfold.py training run.',
+            path=dumped[0])
+    return cfg
+
+
 def evaluate_folds(cfg: Config,
                    work_root: str,
                    num_splits: int,
@@ -281,7 +312,9 @@ def evaluate_folds(cfg: Config,
                    tag: str = 'eval',
                    tta: bool = False,
                    save_csv: bool = True,
-                   soup_with: Optional[Sequence[str]] = None) -> List[dict]:
+                   soup_with: Optional[Sequence[str]] = None,
+                   ensemble_with: Optional[Sequence[str]] = None,
+                   metric: str = 'accuracy/top1') -> List[dict]:
     """Test every trained fold again, e.g. with another test pipeline or TTA.
 
     Each fold's last checkpoint is tested with ``tools/test.py``'s logic on
@@ -307,41 +340,58 @@ def evaluate_folds(cfg: Config,
             checkpoint and the same fold's last checkpoint in every one of
             them, saved as ``<fold work dir>/<tag>/soup.pth``. The soup is
             one model, as cheap to run as each of its ingredients.
+        ensemble_with: Other k-fold work dirs trained on the same folds (any
+            model of the same classes): each fold is scored by the mean of
+            the class scores of its model and the same fold's model of every
+            one of them (:func:`mmext.apis.ensemble.ensemble_frames`), each
+            member tested with its own fold config's test pipeline (``cfg``'s
+            for this work dir's model). Only ``metric`` (top-1 accuracy) is
+            reported; every member's scores stay in
+            ``<fold work dir>/<tag>/member_<i>.csv``.
+        metric: The metric of an ensemble (``accuracy/top1``, ``/top1``
+            or ``top1`` spellings of it).
 
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
     from .soup import average_checkpoints
-    from .train_test import run_test, test_parser
+    if soup_with and ensemble_with:
+        raise ConfigError('A fold is tested either as a soup or as an '
+                          'ensemble, not both at once.')
     configs = kfold_configs(cfg, num_splits, split_seed)
     results = []
     runs = _run_dirs(work_root, num_splits, seeds, folds)
     others = [
-        _run_dirs(root, num_splits, seeds, folds) for root in soup_with or ()
+        _run_dirs(root, num_splits, seeds, folds)
+        for root in list(soup_with or ()) + list(ensemble_with or ())
     ]
     # every ingredient must exist before the first fold is tested
     ingredients = [[last_checkpoint(run[3])] +
                    [last_checkpoint(other[i][3]) for other in others]
                    for i, run in enumerate(runs)]
-    for (fold, seed, name, work_dir), paths in zip(runs, ingredients):
-        checkpoint = paths[0]
+    for i, ((fold, seed, name, work_dir),
+            paths) in enumerate(zip(runs, ingredients)):
         test_cfg = heldout_test_config(configs[fold])
         test_cfg.experiment_name = f'{name}_{tag}_{time.strftime("%H%M%S")}'
         out_dir = osp.join(work_dir, tag)
         os.makedirs(out_dir, exist_ok=True)
-        if soup_with:
-            checkpoint = osp.join(out_dir, 'soup.pth')
-            average_checkpoints(paths, checkpoint)
-        cfg_path = osp.join(out_dir, 'test_config.py')
-        test_cfg.dump(cfg_path)
         announce(f'k-fold {tag}: run {len(results) + 1}/{len(runs)} '
-                 f'({name}) {checkpoint}')
-        argv = [cfg_path, checkpoint, '--work-dir', out_dir]
-        if tta:
-            argv.append('--tta')
-        if save_csv:
-            argv += ['--out', osp.join(out_dir, 'preds.csv')]
-        metrics = run_test(test_parser().parse_args(argv))
+                 f'({name}) {paths[0]}')
+        if ensemble_with:
+            member_cfgs = [test_cfg] + [
+                heldout_test_config(fold_config(other[i][3]))
+                for other in others
+            ]
+            metrics = _ensemble_fold(member_cfgs, paths, out_dir, tta, metric,
+                                     save_csv)
+        else:
+            checkpoint = paths[0]
+            if soup_with:
+                checkpoint = osp.join(out_dir, 'soup.pth')
+                average_checkpoints(paths, checkpoint)
+            metrics = _test_fold(
+                test_cfg, checkpoint, out_dir, tta,
+                osp.join(out_dir, 'preds.csv') if save_csv else None)
         results.append(
             dict(
                 name=name,
@@ -354,6 +404,82 @@ def evaluate_folds(cfg: Config,
                     if not k.startswith('submission/')
                 }))
     return results
+
+
+def _test_fold(test_cfg: Config,
+               checkpoint: str,
+               out_dir: str,
+               tta: bool,
+               out: Optional[str] = None,
+               topk: int = 1,
+               config_name: str = 'test_config.py') -> Dict[str, float]:
+    """Run ``tools/test.py``'s logic on one fold's held-out part.
+
+    Args:
+        test_cfg: From :func:`heldout_test_config`.
+        checkpoint: The weights.
+        out_dir: The test's work dir (the config is dumped there).
+        tta: Flip test-time augmentation.
+        out: Predictions CSV to write, if any.
+        topk: Ranked classes per row of ``out``.
+        config_name: File name of the dumped config.
+
+    Returns:
+        The test metrics.
+    """
+    from .train_test import run_test, test_parser
+    cfg_path = osp.join(out_dir, config_name)
+    test_cfg.dump(cfg_path)
+    argv = [cfg_path, checkpoint, '--work-dir', out_dir, '--topk', str(topk)]
+    if tta:
+        argv.append('--tta')
+    if out:
+        argv += ['--out', out]
+    return run_test(test_parser().parse_args(argv)) or {}
+
+
+def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
+                   out_dir: str, tta: bool, metric: str,
+                   save_csv: bool) -> Dict[str, float]:
+    """Top-1 of the class-score mean of several models on one fold.
+
+    Args:
+        member_cfgs: Each member's held-out test config.
+        checkpoints: Each member's weights.
+        out_dir: Where the members' full-score CSVs (and the ensemble's
+            ``preds.csv``) go.
+        tta: Flip test-time augmentation for every member.
+        metric: The name the top-1 is reported under.
+        save_csv: Also write the ensemble's ``preds.csv``.
+
+    Returns:
+        ``{metric: top-1 in percent}``.
+    """
+    from ..evaluation.submission import read_predictions
+    from .ensemble import ensemble_frames
+    frames, names = [], []
+    for j, (member_cfg, ckpt) in enumerate(zip(member_cfgs, checkpoints)):
+        num_classes = member_cfg.model.head.num_classes
+        csv = osp.join(out_dir, f'member_{j}.csv')
+        _test_fold(
+            member_cfg,
+            ckpt,
+            out_dir,
+            tta,
+            csv,
+            topk=num_classes,
+            config_name=f'member_{j}_config.py')
+        frames.append(read_predictions(csv, labelled=True))
+        names.append(csv)
+    ens = ensemble_frames(frames, names=names)
+    if save_csv:
+        with atomic_write(
+                osp.join(out_dir, 'preds.csv'), 'w', encoding='utf-8') as f:
+            ens.to_csv(f, index=False)
+    top1 = float(
+        (ens['pred_label'].to_numpy() == ens['gt_label'].to_numpy()).mean() *
+        100)
+    return {metric: top1}
 
 
 def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],

@@ -2,7 +2,8 @@
 each fold trains on exactly the rest; a 2-fold tiny run reports mean +- std;
 ``--eval-only`` re-tests the trained folds (the same numbers with the same
 pipeline, other numbers with TTA or another pipeline), ``--soup-with`` tests
-each fold as the weight average of two recipes' checkpoints, and
+each fold as the weight average of two recipes' checkpoints,
+``--ensemble-with`` by the mean of their class scores, and
 ``--compare`` gives paired per-fold differences."""
 import json
 import os.path as osp
@@ -255,6 +256,40 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
             if v.is_floating_point():
                 torch.testing.assert_close(soup['state_dict'][k], v + 0.5)
         assert (work / f'fold_{i}' / 'soup' / 'preds.csv').is_file()
+
+    # --ensemble-with: the class scores of the members averaged per fold
+    from mmext.apis.ensemble import frame_scores
+    from mmext.evaluation.submission import read_predictions
+    kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
+          '--ensemble-with', str(work), '--tag', 'self')
+    self_ens = json.loads((work / 'kfold_self.json').read_text())
+    assert [r['metrics']['accuracy/top1']
+            for r in self_ens['runs']] == pytest.approx(top1)
+    with pytest.raises(SystemExit):  # the members' configs are needed
+        kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
+              '--ensemble-with', str(other))
+    assert 'dumped' in capsys.readouterr().err
+    for i in range(2):
+        dumped = list((work / f'fold_{i}').glob('*.py'))
+        (other / f'fold_{i}' / dumped[0].name).write_text(
+            dumped[0].read_text())
+    kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
+          '--ensemble-with', str(other))
+    ens_report = json.loads((work / 'kfold_ensemble.json').read_text())
+    for i, run in enumerate(ens_report['runs']):
+        folder = work / f'fold_{i}' / 'ensemble'
+        members = [
+            frame_scores(read_predictions(str(folder / f'member_{j}.csv')))[0]
+            for j in range(2)
+        ]
+        assert not np.allclose(members[0], members[1])  # other weights
+        ens = read_predictions(str(folder / 'preds.csv'), labelled=True)
+        mean = (members[0] + members[1]) / 2
+        assert ens['pred_label'].tolist() == mean.argmax(1).tolist()
+        np.testing.assert_allclose(ens['score'], mean.max(1), atol=2e-6)
+        assert run['metrics']['accuracy/top1'] == pytest.approx(
+            100 * (ens['pred_label'] == ens['gt_label']).mean())
+
     with pytest.raises(SystemExit):  # a recipe without trained folds
         kfold(cfg, '--folds', '2', '--work-dir', str(work), '--eval-only',
               '--soup-with', str(tmp_path / 'never_trained'))
