@@ -22,8 +22,8 @@ import mmext  # noqa: F401  (allocator fix)
 
 KINDS = (
     ('conv backward', ('convolution_backward', )),
-    ('conv forward', ('mkldnn_convolution', '_convolution',
-                      'slow_conv', 'thnn_conv')),
+    ('conv forward', ('mkldnn_convolution', '_convolution', 'slow_conv',
+                      'thnn_conv')),
     ('BatchNorm backward', ('batch_norm_backward', )),
     ('BatchNorm forward', ('native_batch_norm', '_batch_norm_impl')),
     ('ReLU6 backward', ('hardtanh_backward', )),
@@ -111,8 +111,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     runs = {
-        fmt: profile_step(fmt == 'channels-last', args.steps, args.batch,
-                          args.size, args.frozen_stages)
+        fmt:
+        profile_step(fmt == 'channels-last', args.steps, args.batch, args.size,
+                     args.frozen_stages)
         for fmt in ('channels-last', 'NCHW')
     }
     kinds = [k for k, _ in KINDS] + ['other', 'total']
@@ -122,8 +123,8 @@ def main():
     print('| kind | channels-last | NCHW | channels-last / NCHW |')
     print('|---|---|---|---|')
     for kind in kinds:
-        cl, nc = runs['channels-last'].get(kind, 0.), runs['NCHW'].get(
-            kind, 0.)
+        cl, nc = runs['channels-last'].get(kind,
+                                           0.), runs['NCHW'].get(kind, 0.)
         share = (f' ({100 * cl / runs["channels-last"]["total"]:.0f} %)',
                  f' ({100 * nc / runs["NCHW"]["total"]:.0f} %)')
         ratio = f'{cl / nc:.2f}' if nc else '-'
