@@ -28,6 +28,7 @@ from ..fileio import atomic_write
 from ..progress import announce
 
 KFOLD_TYPE = 'KFoldDataset'  # mmpretrain's
+ENSEMBLE_METRIC = 'accuracy/top1'  # what --ensemble-with reports
 # wrappers that hold one data set in ``dataset`` and may sit around the base
 WRAPPERS = ('RepeatDataset', 'ClassBalancedDataset')
 
@@ -345,11 +346,11 @@ def evaluate_folds(cfg: Config,
             the class scores of its model and the same fold's model of every
             one of them (:func:`mmext.apis.ensemble.ensemble_frames`), each
             member tested with its own fold config's test pipeline (``cfg``'s
-            for this work dir's model). Only ``metric`` (top-1 accuracy) is
-            reported; every member's scores stay in
+            for this work dir's model). Only ``accuracy/top1`` is reported;
+            every member's scores stay in
             ``<fold work dir>/<tag>/member_<i>.csv``.
-        metric: The metric of an ensemble (``accuracy/top1``, ``/top1``
-            or ``top1`` spellings of it).
+        metric: The metric the report is about; with ``ensemble_with`` it
+            must be ``accuracy/top1``.
 
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
@@ -358,6 +359,11 @@ def evaluate_folds(cfg: Config,
     if soup_with and ensemble_with:
         raise ConfigError('A fold is tested either as a soup or as an '
                           'ensemble, not both at once.')
+    if ensemble_with and metric != ENSEMBLE_METRIC:
+        raise ConfigError(
+            f'An ensemble of k-fold runs reports {ENSEMBLE_METRIC} only, '
+            f'not {metric}.',
+            fix=f'drop --metric or use --metric {ENSEMBLE_METRIC}.')
     configs = kfold_configs(cfg, num_splits, split_seed)
     results = []
     runs = _run_dirs(work_root, num_splits, seeds, folds)
@@ -382,7 +388,7 @@ def evaluate_folds(cfg: Config,
                 heldout_test_config(fold_config(other[i][3]))
                 for other in others
             ]
-            metrics = _ensemble_fold(member_cfgs, paths, out_dir, tta, metric,
+            metrics = _ensemble_fold(member_cfgs, paths, out_dir, tta,
                                      save_csv)
         else:
             checkpoint = paths[0]
@@ -439,7 +445,7 @@ def _test_fold(test_cfg: Config,
 
 
 def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
-                   out_dir: str, tta: bool, metric: str,
+                   out_dir: str, tta: bool,
                    save_csv: bool) -> Dict[str, float]:
     """Top-1 of the class-score mean of several models on one fold.
 
@@ -449,11 +455,10 @@ def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
         out_dir: Where the members' full-score CSVs (and the ensemble's
             ``preds.csv``) go.
         tta: Flip test-time augmentation for every member.
-        metric: The name the top-1 is reported under.
         save_csv: Also write the ensemble's ``preds.csv``.
 
     Returns:
-        ``{metric: top-1 in percent}``.
+        ``{'accuracy/top1': top-1 in percent}``.
     """
     from ..evaluation.submission import read_predictions
     from .ensemble import ensemble_frames
@@ -479,7 +484,7 @@ def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
     top1 = float(
         (ens['pred_label'].to_numpy() == ens['gt_label'].to_numpy()).mean() *
         100)
-    return {metric: top1}
+    return {ENSEMBLE_METRIC: top1}
 
 
 def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],

@@ -136,6 +136,13 @@ def test_eval_only_needs_trained_folds(list_set, tmp_path):
     with pytest.raises(ConfigError, match='holds no trained checkpoint') as e:
         evaluate_folds(cfg, str(tmp_path / 'never_trained'), 2)
     assert 'without --eval-only' in str(e.value)
+    # a soup and an ensemble at once, or an ensemble under another metric
+    with pytest.raises(ConfigError, match='not both'):
+        evaluate_folds(
+            cfg, str(tmp_path), 2, soup_with=['a'], ensemble_with=['b'])
+    with pytest.raises(ConfigError, match='reports accuracy/top1 only'):
+        evaluate_folds(
+            cfg, str(tmp_path), 2, ensemble_with=['b'], metric='bin/accuracy')
 
 
 def test_kfold_refuses_bad_input(list_set, tmp_path):
