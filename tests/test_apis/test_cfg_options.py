@@ -151,44 +151,33 @@ def test_max_epochs_below_warmup_fits_the_schedule(main_cfg):
 ENV = dict(os.environ, PYTHONWARNINGS='ignore', OMP_NUM_THREADS='2')
 
 
+def _train_tool(cfg: str, work, option: str) -> subprocess.CompletedProcess:
+    """tools/train.py CFG --work-dir WORK --cfg-options OPTION."""
+    return subprocess.run([
+        sys.executable, 'tools/train.py', cfg, '--work-dir',
+        str(work), '--cfg-options', option
+    ],
+                          cwd=REPO,
+                          env=ENV,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+
+
 def test_train_tool_max_epochs_1_and_bad_key(tmp_path):
     """Through tools/train.py: the quick try works, the typo stops early."""
     cfg = write_tiny_config(tmp_path, make_list_set(tmp_path / 'tiny'))
     work = tmp_path / 'work'
-    p = subprocess.run([
-        sys.executable, 'tools/train.py', cfg, '--work-dir',
-        str(work), '--cfg-options', 'train_cfg.max_epochs=1'
-    ],
-                       cwd=REPO,
-                       env=ENV,
-                       capture_output=True,
-                       text=True,
-                       timeout=600)
+    p = _train_tool(cfg, work, 'train_cfg.max_epochs=1')
     assert p.returncode == 0, p.stderr[-2000:]
     assert (work / 'epoch_1.pth').is_file()
     assert 'CosineAnnealingLR' in p.stdout + p.stderr  # the logged note
     bad = tmp_path / 'bad'
-    p = subprocess.run([
-        sys.executable, 'tools/train.py', cfg, '--work-dir',
-        str(bad), '--cfg-options', 'optim_wrapper.optimizer.learning_rate=0.1'
-    ],
-                       cwd=REPO,
-                       env=ENV,
-                       capture_output=True,
-                       text=True,
-                       timeout=600)
+    p = _train_tool(cfg, bad, 'optim_wrapper.optimizer.learning_rate=0.1')
     assert p.returncode == 2 and 'Traceback' not in p.stderr
     assert 'learning_rate' in p.stderr and 'optimizer.lr' in p.stderr
     assert not bad.exists()  # caught before the runner was built
-    p = subprocess.run([
-        sys.executable, 'tools/train.py', cfg, '--work-dir',
-        str(bad), '--cfg-options', "custom_hooks=[dict(type='EMAHook'"
-    ],
-                       cwd=REPO,
-                       env=ENV,
-                       capture_output=True,
-                       text=True,
-                       timeout=600)
+    p = _train_tool(cfg, bad, "custom_hooks=[dict(type='EMAHook'")
     assert p.returncode == 2 and 'Traceback' not in p.stderr
     assert 'custom_hooks' in p.stderr
 
