@@ -182,7 +182,16 @@ def save_tiny_resnet_checkpoint(cfg_file: str,
 
 
 def run_tool(tool: str, *args) -> int:
-    """Run ``tools/<tool>`` in this process; return its exit status."""
+    """Run ``tools/<tool>`` in this process; return its exit status.
+
+    The mmengine loggers the run created are closed and forgotten after it,
+    as a process exit would: a runner names its logger by the config and
+    the second, so a second run of the same config within that second would
+    otherwise get the first run's logger, whose console handler writes to
+    the earlier test's (closed) captured stream.
+    """
+    from mmengine.logging import MMLogger
+    before = set(MMLogger._instance_dict)
     path = str(REPO / 'tools' / tool)
     argv, sys.argv = sys.argv, [path, *map(str, args)]
     try:
@@ -192,6 +201,11 @@ def run_tool(tool: str, *args) -> int:
         return exc.code or 0
     finally:
         sys.argv = argv
+        for name in set(MMLogger._instance_dict) - before:
+            logger = MMLogger._instance_dict.pop(name)
+            for handler in list(logger.handlers):
+                handler.close()
+                logger.removeHandler(handler)
 
 
 def make_images(folder) -> list:

@@ -6,6 +6,8 @@ naming the file, writes nothing, and never trains or predicts with the
 wrong weights.
 """
 
+import time
+
 import pytest
 
 from helpers import (make_image, make_list_set, run_tool,
@@ -82,7 +84,11 @@ def test_onnx_export(models, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('how', ['load_from', 'resume'])
-def test_load_from_and_resume_in_training(models, how, tmp_path, capsys):
+def test_load_from_and_resume_in_training(models, how, tmp_path, capsys,
+                                          monkeypatch):
+    # one timestamp for both runs, as when they fall in the same second: the
+    # runners then share a logger name, which run_tool must not carry over
+    monkeypatch.setattr(time, 'strftime', lambda *a, **k: '20260101_000000')
     work = tmp_path / 'work'
     args = (['--cfg-options', f'load_from={models["four"]}']
             if how == 'load_from' else ['--resume', models['four']])
