@@ -16,6 +16,10 @@
 # fold's checkpoint of other recipes trained on the same folds;
 # --ensemble-with OTHER_WORK_DIR [...] scores each fold by the mean class
 # scores of the recipes' models (any models of the same classes).
+# Distillation: a student config with a LoadTeacherScores transform, trained
+# with --teacher TEACHER_WORK_DIR [...] [--teacher-tta]: before each fold
+# trains, the teachers' models of the same fold score its training images
+# (fold_i/teacher/scores.csv) and the student learns from those scores.
 # Paired comparison of two recipes trained on the same folds:
 #   python tools/kfold.py --compare A/kfold.json B/kfold.json
 # Logic lives in mmext.apis.kfold (mmpretrain's KFoldDataset).
@@ -93,6 +97,19 @@ def parse_args(argv=None):
         '(any model of the same classes and folds, each tested with its own '
         'test pipeline); default tag ensemble or ensemble-tta')
     parser.add_argument(
+        '--teacher',
+        nargs='+',
+        default=[],
+        metavar='WORK_DIR',
+        help='distillation: before each fold trains, score its training '
+        'images with the same fold\'s models in these k-fold work dirs (mean '
+        'class scores, fold_i/teacher/scores.csv) for the config\'s '
+        'LoadTeacherScores transform')
+    parser.add_argument(
+        '--teacher-tta',
+        action='store_true',
+        help='with --teacher: flip test-time augmentation for the teachers')
+    parser.add_argument(
         '--compare',
         nargs=2,
         metavar=('A_JSON', 'B_JSON'),
@@ -150,6 +167,13 @@ def main(argv=None):
             raise ConfigError(
                 f'{flag} combines trained folds, so it needs --eval-only.',
                 fix='add --eval-only (train each recipe\'s folds first).')
+    if args.teacher_tta and not args.teacher:
+        raise ConfigError('--teacher-tta needs --teacher.')
+    if args.teacher and args.eval_only:
+        raise ConfigError(
+            '--teacher sets the targets a student trains on, so it cannot '
+            'go with --eval-only.',
+            fix='drop --eval-only to train the student\'s folds.')
     if args.eval_only:
         default = ('soup' if args.soup_with else
                    'ensemble' if args.ensemble_with else 'eval')
@@ -168,7 +192,8 @@ def main(argv=None):
             metric=args.metric)
     else:
         results = run_kfold(cfg, work_root, args.folds, args.split_seed,
-                            args.seeds, args.metric, args.only)
+                            args.seeds, args.metric, args.only, args.teacher,
+                            args.teacher_tta)
     table = format_report(results, args.metric)
     if args.eval_only and osp.isfile(osp.join(work_root, 'kfold.json')):
         rows, stats = paired_differences(
@@ -190,6 +215,8 @@ def main(argv=None):
                 tta=args.tta,
                 soup_with=args.soup_with,
                 ensemble_with=args.ensemble_with,
+                teacher=args.teacher,
+                teacher_tta=args.teacher_tta,
                 cfg_options=args.cfg_options,
                 split_seed=args.split_seed,
                 metric=args.metric,

@@ -204,15 +204,16 @@ def _run_dirs(
     return runs
 
 
-def heldout_indices(fold_cfg: Config) -> List[int]:
-    """Indices (into the base data set) of a fold's held-out part.
+def fold_indices(fold_cfg: Config, heldout: bool = True) -> List[int]:
+    """Indices (into the base data set) of a fold's held-out or training part.
 
-    They are the ones ``KFoldDataset(test_mode=True)`` selects, read from the
-    wrapper itself so that they cannot drift from what training validated
-    on.
+    They are the ones ``KFoldDataset`` selects (``test_mode=True`` for the
+    held-out part), read from the wrapper itself so that they cannot drift
+    from what training used.
 
     Args:
         fold_cfg: One config of :func:`kfold_configs`.
+        heldout: The held-out part (else the K-1 training parts).
 
     Returns:
         The indices, in the wrapper's order.
@@ -222,11 +223,25 @@ def heldout_indices(fold_cfg: Config) -> List[int]:
     init_default_scope('mmpretrain')
     val = copy.deepcopy(fold_cfg.val_dataloader.dataset)
     val.dataset = dict(val.dataset, pipeline=[])  # no image is loaded
+    val.test_mode = heldout
     wrapper = DATASETS.build(val)
     return [int(i) for i in wrapper._ori_indices]
 
 
-def heldout_test_config(fold_cfg: Config) -> Config:
+def heldout_indices(fold_cfg: Config) -> List[int]:
+    """Indices (into the base data set) of a fold's held-out part.
+
+    Args:
+        fold_cfg: One config of :func:`kfold_configs`.
+
+    Returns:
+        The indices, in the wrapper's order.
+    """
+    return fold_indices(fold_cfg, heldout=True)
+
+
+def heldout_test_config(fold_cfg: Config,
+                        indices: Optional[Sequence[int]] = None) -> Config:
     """A fold's config that tests on its held-out part as a plain data set.
 
     ``KFoldDataset`` carries no pipeline of its own, which
@@ -236,14 +251,17 @@ def heldout_test_config(fold_cfg: Config) -> Config:
 
     Args:
         fold_cfg: One config of :func:`kfold_configs` (not modified).
+        indices: Test these images of the base data set instead (e.g. the
+            fold's training part, :func:`fold_indices`).
 
     Returns:
         A copy whose ``test_dataloader`` is the base data set restricted to
-        the fold's held-out part.
+        the fold's held-out part (or to ``indices``), with the test pipeline.
     """
     cfg = copy.deepcopy(fold_cfg)
     base = copy.deepcopy(fold_cfg.val_dataloader.dataset.dataset)
-    base['indices'] = heldout_indices(fold_cfg)
+    base['indices'] = (
+        heldout_indices(fold_cfg) if indices is None else list(indices))
     cfg.test_dataloader.dataset = ConfigDict(base)
     return cfg
 
@@ -444,6 +462,44 @@ def _test_fold(test_cfg: Config,
     return run_test(test_parser().parse_args(argv)) or {}
 
 
+def _mean_scores(test_cfgs: Sequence[Config],
+                 checkpoints: Sequence[str],
+                 out_dir: str,
+                 tta: bool,
+                 prefix: str,
+                 topk: int = 1):
+    """Test several models with full scores and average them.
+
+    Args:
+        test_cfgs: Each model's test config (its test set and pipeline).
+        checkpoints: Each model's weights.
+        out_dir: Where each model's CSV (``<prefix>_<j>.csv``, every class
+            ranked) and dumped config go.
+        tta: Flip test-time augmentation for every model.
+        prefix: File name prefix.
+        topk: Ranked classes per row of the returned table.
+
+    Returns:
+        The table of the mean class scores, in ``tools/test.py``'s layout.
+    """
+    from ..evaluation.submission import read_predictions
+    from .ensemble import ensemble_frames
+    frames, names = [], []
+    for j, (test_cfg, ckpt) in enumerate(zip(test_cfgs, checkpoints)):
+        csv = osp.join(out_dir, f'{prefix}_{j}.csv')
+        _test_fold(
+            test_cfg,
+            ckpt,
+            out_dir,
+            tta,
+            csv,
+            topk=test_cfg.model.head.num_classes,
+            config_name=f'{prefix}_{j}_config.py')
+        frames.append(read_predictions(csv, labelled=True))
+        names.append(csv)
+    return ensemble_frames(frames, names=names, topk=topk)
+
+
 def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
                    out_dir: str, tta: bool,
                    save_csv: bool) -> Dict[str, float]:
@@ -460,23 +516,7 @@ def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
     Returns:
         ``{'accuracy/top1': top-1 in percent}``.
     """
-    from ..evaluation.submission import read_predictions
-    from .ensemble import ensemble_frames
-    frames, names = [], []
-    for j, (member_cfg, ckpt) in enumerate(zip(member_cfgs, checkpoints)):
-        num_classes = member_cfg.model.head.num_classes
-        csv = osp.join(out_dir, f'member_{j}.csv')
-        _test_fold(
-            member_cfg,
-            ckpt,
-            out_dir,
-            tta,
-            csv,
-            topk=num_classes,
-            config_name=f'member_{j}_config.py')
-        frames.append(read_predictions(csv, labelled=True))
-        names.append(csv)
-    ens = ensemble_frames(frames, names=names)
+    ens = _mean_scores(member_cfgs, checkpoints, out_dir, tta, 'member')
     if save_csv:
         with atomic_write(
                 osp.join(out_dir, 'preds.csv'), 'w', encoding='utf-8') as f:
@@ -485,6 +525,98 @@ def _ensemble_fold(member_cfgs: Sequence[Config], checkpoints: Sequence[str],
         (ens['pred_label'].to_numpy() == ens['gt_label'].to_numpy()).mean() *
         100)
     return {ENSEMBLE_METRIC: top1}
+
+
+TEACHER_TYPE = 'LoadTeacherScores'  # mmext.transforms.teacher_scores
+
+
+def _base_dataset(dataset_cfg: dict) -> dict:
+    """The innermost data set of a (wrapped, k-fold) data set config."""
+    node = dataset_cfg
+    while node.get('dataset') is not None:
+        node = node['dataset']
+    return node
+
+
+def set_teacher_scores(fold_cfg: Config, scores: str) -> Config:
+    """Point the ``LoadTeacherScores`` of a fold's train pipeline at a file.
+
+    Args:
+        fold_cfg: One config of :func:`kfold_configs` (modified in place).
+        scores: The fold's teacher scores CSV.
+
+    Returns:
+        The same config.
+    """
+    pipeline = _base_dataset(
+        fold_cfg.train_dataloader.dataset).get('pipeline') or []
+    found = [t for t in pipeline if t.get('type') == TEACHER_TYPE]
+    if not found:
+        raise ConfigError(
+            f'--teacher needs a student config whose train pipeline has a '
+            f'{TEACHER_TYPE} transform (it sets the distillation targets), '
+            'this one has none.',
+            fix=f'use a distillation config (dict(type=\'{TEACHER_TYPE}\', '
+            'scores=..., weight=0.5) before PackInputs), e.g. configs/recipe/'
+            '*_distill.py.')
+    for t in found:
+        t['scores'] = scores
+    return fold_cfg
+
+
+def teacher_scores(fold_cfg: Config,
+                   teacher_dirs: Sequence[str],
+                   out_dir: str,
+                   tta: bool = False) -> str:
+    """Score a fold's training images with the same fold's teachers.
+
+    Each teacher is the last checkpoint of a k-fold run on the same folds
+    (so no teacher has seen the fold's held-out images), tested with its
+    own fold config's test pipeline on the fold's training part; several
+    teachers are averaged (:func:`mmext.apis.ensemble.ensemble_frames`).
+
+    Args:
+        fold_cfg: The student's fold config (:func:`kfold_configs`).
+        teacher_dirs: The teachers' work dirs of the same fold.
+        out_dir: Where the scores (``scores.csv``, one ``teacher_<j>.csv``
+            per teacher) and the test logs go.
+        tta: Flip test-time augmentation for every teacher.
+
+    Returns:
+        The path of ``scores.csv``: every class ranked, the layout
+        :class:`mmext.transforms.LoadTeacherScores` reads.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    heldout = fold_indices(fold_cfg, heldout=True)
+    train = fold_indices(fold_cfg, heldout=False)
+    base = _base_dataset(fold_cfg.val_dataloader.dataset)
+    test_cfgs = []
+    for teacher_dir in teacher_dirs:
+        teacher_cfg = fold_config(teacher_dir)
+        teacher_base = _base_dataset(teacher_cfg.val_dataloader.dataset)
+        same_list = all(
+            teacher_base.get(k) == base.get(k)
+            for k in ('data_root', 'ann_file', 'data_prefix'))
+        if not same_list or fold_indices(teacher_cfg) != heldout:
+            raise ConfigError(
+                f'The teacher run {teacher_dir} was not trained on the '
+                'folds of this run (another image list, number of folds or '
+                '--split-seed), so it may have seen this fold\'s held-out '
+                'images and the estimate would be optimistic.',
+                fix='train the teacher with tools/kfold.py on the same '
+                'folds (same --folds, --trainval, --split-seed, --seeds).',
+                path=teacher_dir)
+        test_cfgs.append(heldout_test_config(teacher_cfg, indices=train))
+    scores = _mean_scores(
+        test_cfgs, [last_checkpoint(d) for d in teacher_dirs],
+        out_dir,
+        tta,
+        'teacher',
+        topk=test_cfgs[0].model.head.num_classes)
+    path = osp.join(out_dir, 'scores.csv')
+    with atomic_write(path, 'w', encoding='utf-8') as f:
+        scores.to_csv(f, index=False)
+    return path
 
 
 def paired_differences(results_a: Sequence[dict], results_b: Sequence[dict],
@@ -626,7 +758,9 @@ def run_kfold(cfg: Config,
               split_seed: Optional[int] = 0,
               seeds: Optional[Sequence[int]] = None,
               metric: str = 'accuracy/top1',
-              folds: Optional[Sequence[int]] = None) -> List[dict]:
+              folds: Optional[Sequence[int]] = None,
+              teachers: Optional[Sequence[str]] = None,
+              teacher_tta: bool = False) -> List[dict]:
     """Train every fold (for every training seed).
 
     Args:
@@ -638,19 +772,41 @@ def run_kfold(cfg: Config,
         seeds: Training seeds (``randomness.seed``); default: the config's.
         metric: The metric to report.
         folds: Only these folds (default: all).
+        teachers: k-fold work dirs of teacher recipes trained on the same
+            folds: before fold ``i`` trains, :func:`teacher_scores` scores
+            its training images with the teachers' fold ``i`` models into
+            ``<fold work dir>/teacher/scores.csv``, which the config's
+            ``LoadTeacherScores`` transform then reads (distillation).
+        teacher_tta: Flip test-time augmentation for the teachers.
 
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
     configs = kfold_configs(cfg, num_splits, split_seed)
     runs = _run_dirs(work_root, num_splits, seeds, folds)
+    teacher_runs = [
+        _run_dirs(root, num_splits, seeds, folds) for root in teachers or ()
+    ]
+    if teacher_runs:  # fail before the first fold trains, not at the last
+        set_teacher_scores(copy.deepcopy(configs[0]), '')
+        for other in teacher_runs:
+            for run in other:
+                last_checkpoint(run[3])
     results = []
-    for fold, seed, name, work_dir in runs:
+    for i, (fold, seed, name, work_dir) in enumerate(runs):
         fold_cfg = configs[fold]
-        if seed is not None:
+        if seed is not None or teacher_runs:
             fold_cfg = copy.deepcopy(fold_cfg)
+        if seed is not None:
             fold_cfg.randomness = dict(
                 fold_cfg.get('randomness') or {}, seed=seed)
+        if teacher_runs:
+            announce(f'k-fold: teacher scores for {name}')
+            set_teacher_scores(
+                fold_cfg,
+                teacher_scores(fold_cfg,
+                               [other[i][3] for other in teacher_runs],
+                               osp.join(work_dir, 'teacher'), teacher_tta))
         announce(f'k-fold: run {len(results) + 1}/{len(runs)} ({name}) in '
                  f'{work_dir}')
         metrics = train_fold(fold_cfg, work_dir, name)
@@ -668,5 +824,6 @@ def run_kfold(cfg: Config,
 __all__ = [
     'kfold_configs', 'run_kfold', 'train_fold', 'summarize', 'format_report',
     'evaluate_folds', 'heldout_indices', 'heldout_test_config',
-    'last_checkpoint', 'paired_differences', 'format_paired'
+    'last_checkpoint', 'paired_differences', 'format_paired', 'fold_indices',
+    'teacher_scores', 'set_teacher_scores'
 ]

@@ -3,8 +3,9 @@ each fold trains on exactly the rest; a 2-fold tiny run reports mean +- std;
 ``--eval-only`` re-tests the trained folds (the same numbers with the same
 pipeline, other numbers with TTA or another pipeline), ``--soup-with`` tests
 each fold as the weight average of two recipes' checkpoints,
-``--ensemble-with`` by the mean of their class scores, and
-``--compare`` gives paired per-fold differences."""
+``--ensemble-with`` by the mean of their class scores, ``--teacher``
+distils trained folds into a student's same folds, and ``--compare`` gives
+paired per-fold differences."""
 import json
 import os.path as osp
 import runpy
@@ -305,3 +306,57 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
         kfold(cfg, '--folds', '2', '--work-dir', str(work), '--soup-with',
               str(other))
     assert 'needs --eval-only' in capsys.readouterr().err
+
+    # --teacher (distillation): before a student's fold trains, the same
+    # fold's teacher models score its training images, never its held-out
+    # ones, and the student's LoadTeacherScores reads those scores
+    student = tmp_path / 'student.py'
+    student.write_text(
+        f"_base_ = ['{cfg}']\n"
+        'train_pipeline = _base_.train_pipeline[:-1] + [dict(\n'
+        "    type='LoadTeacherScores', scores='unset.csv', weight=0.5,\n"
+        "    temperature=2.0), dict(type='PackInputs')]\n"
+        'train_dataloader = dict(dataset=dict(pipeline=train_pipeline))\n')
+    students = tmp_path / 'students'
+    kfold(
+        str(student), '--folds', '2', '--work-dir', str(students), '--teacher',
+        str(work), str(other))
+    assert json.loads(
+        (students /
+         'kfold.json').read_text())['teacher'] == [str(work),
+                                                   str(other)]
+    for i in range(2):
+        folder = students / f'fold_{i}' / 'teacher'
+        scores = read_predictions(str(folder / 'scores.csv'), labelled=True)
+        held = read_predictions(
+            str(work / f'fold_{i}' / 'eval' / 'preds.csv'), labelled=True)
+        assert not set(scores['file_name']) & set(held['file_name'])
+        assert len(scores) + len(held) == 15  # the fold's training part
+        members = [
+            frame_scores(read_predictions(str(folder / f'teacher_{j}.csv')))[0]
+            for j in range(2)
+        ]
+        assert not np.allclose(members[0], members[1])  # two teachers
+        np.testing.assert_allclose(
+            frame_scores(scores)[0], (members[0] + members[1]) / 2, atol=2e-6)
+        dumped = Config.fromfile(
+            str(next((students / f'fold_{i}').glob('*.py'))))
+        pipeline = dumped.train_dataloader.dataset.dataset.pipeline
+        assert [t.scores for t in pipeline if t.type == 'LoadTeacherScores'
+                ] == [str(folder / 'scores.csv')]
+        assert (students / f'fold_{i}' / 'epoch_2.pth').is_file()
+    with pytest.raises(SystemExit):  # teachers of other folds: refused
+        kfold(
+            str(student), '--folds', '2', '--split-seed', '1', '--work-dir',
+            str(tmp_path / 'other_split'), '--teacher', str(work))
+    assert 'not trained on the folds' in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a student without the transform
+        kfold(cfg, '--folds', '2', '--work-dir', str(tmp_path / 'plain'),
+              '--teacher', str(work))
+    assert 'LoadTeacherScores' in capsys.readouterr().err
+    assert not list((tmp_path / 'plain').glob('fold_*/*.pth'))  # early
+    with pytest.raises(SystemExit):
+        kfold(
+            str(student), '--folds', '2', '--work-dir', str(students),
+            '--teacher', str(work), '--eval-only')
+    assert 'cannot go with --eval-only' in capsys.readouterr().err

@@ -11,8 +11,9 @@ covered) is run as a user runs it, through ``tools/train.py`` and
   names otherwise), in the config's own dataset types and wrappers
   (repeat, class balancing, concatenation, feature caches);
 - pretrained weights are off (random init: nothing is downloaded), feature
-  caches are extracted first as ``tools/extract_features.py`` does, and a
-  ``load_from`` gets a checkpoint of the same model;
+  caches are extracted first as ``tools/extract_features.py`` does, a
+  distillation config gets a teacher scores CSV over its training images,
+  and a ``load_from`` gets a checkpoint of the same model;
 - one epoch of 4 images at batch size 2 (the config's schedule is fitted
   to it) without validation, its own image size, pipelines, hooks and
   evaluators.
@@ -24,6 +25,7 @@ TTA configs) and the rows and class names are checked. Marked
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -179,6 +181,28 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint.save_best = None
     cfg.default_hooks.logger.interval = 1
+    teachers = [
+        t for ds in leaves(cfg.train_dataloader.dataset)
+        for t in ds.get('pipeline') or []
+        if str(t.get('type', '')).endswith('LoadTeacherScores')
+    ]
+    if teachers:
+        # distillation reads a teacher's predictions CSV over the training
+        # images (tools/test.py --topk C, written first): scores in that
+        # layout, one row per training image
+        from mmext.apis.ensemble import scores_frame
+        files = [
+            line.split()[0]
+            for line in (data / 'meta' / 'train.txt').read_text().splitlines()
+            if line
+        ]
+        probs = np.random.default_rng(0).dirichlet(
+            np.ones(len(names)), len(files))
+        scores_frame(
+            files, probs, names, topk=len(names)).to_csv(
+                tmp_path / 'teacher.csv', index=False)
+        for t in teachers:
+            t['scores'] = str(tmp_path / 'teacher.csv')
     if cfg.get('load_from'):
         save_model_checkpoint(cfg, tmp_path / 'start.pth')
         cfg.load_from = str(tmp_path / 'start.pth')

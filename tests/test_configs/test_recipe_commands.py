@@ -41,6 +41,7 @@ def commands(doc: str, section: str) -> list:
 CASES = [(doc, cmd) for doc, section in (
     ('configs/recipe/README.md', '## From the pretrained weights'),
     ('configs/recipe/README.md', '## Results by 5-fold'),
+    ('configs/recipe/README.md', '## Distillation'),
     ('docs/competition.md', '### Comparing recipes'),
 ) for cmd in commands(doc, section)]
 
@@ -52,6 +53,7 @@ def test_the_sections_have_commands():
     assert tools.count('tools/kfold.py') >= 4
     assert tools.count('tools/prepare_data.py') >= 1
     assert tools.count('tools/model_converters/average_checkpoints.py') >= 1
+    assert tools.count('tools/ensemble.py') >= 1
 
 
 @pytest.mark.parametrize(
@@ -68,6 +70,10 @@ def test_command_is_accepted(doc, cmd, monkeypatch):
     if tool == 'tools/model_converters/average_checkpoints.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
         assert len(args.checkpoints) >= 2 and args.out
+        return
+    if tool == 'tools/ensemble.py':
+        args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
+        assert len(args.csv) >= 2 and args.out
         return
     if tool == 'tools/kfold.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
