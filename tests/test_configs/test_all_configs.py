@@ -176,6 +176,14 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
             # (and refuses a run that would never switch it on): here that
             # schedule is moved into the one epoch
             hook.update(start_epoch=0, end_epoch=1)
+    switches = [
+        hook for hook in cfg.get('custom_hooks') or []
+        if str(hook.get('type', '')).endswith('SwitchRecipeHook')
+    ]
+    for hook in switches:
+        # progressive resizing switches the training pipeline at a later
+        # epoch: here at the one epoch, so the switched pipeline runs too
+        hook['schedule'] = [dict(hook['schedule'][0], action_epoch=1)]
     # validation runs the test set's code path, which tools/test.py runs
     # below: not twice
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -226,6 +234,9 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
         [str(cfg_file), '--work-dir', str(work)]))
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
+    if switches:
+        log = next(work.glob('*/*.log')).read_text()
+        assert 'Switch train pipeline at epoch 1' in log
     assert json.loads(
         (next(work.glob('*/vis_data/scalars.json')).read_text().splitlines()[0]
          ))['step'] == 1
