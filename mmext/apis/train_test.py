@@ -432,6 +432,22 @@ def use_test_dir(cfg: Config,
     loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
 
 
+def _use_flip_tta(cfg: Config) -> None:
+    """``--tta``: average over the flips training used (:mod:`.tta`)."""
+    from mmengine.logging import print_log
+
+    from .tta import num_views, set_flip_tta, training_flips
+    flips = set_flip_tta(cfg)
+    if flips is not None:
+        names = ' x '.join('/'.join(d) for d in flips)
+        why = ('the flips of the training pipeline' if training_flips(cfg) else
+               'stock flip TTA: the training pipeline does not flip')
+        print_log(
+            f'TTA: averaging {num_views(flips)} views, the test image and '
+            f'its flips ({names}; {why})',
+            logger='current')
+
+
 def run_test(args: argparse.Namespace) -> dict:
     """Test as ``tools/test.py`` does; ``--out x.csv`` writes the submission.
 
@@ -469,6 +485,8 @@ def run_test(args: argparse.Namespace) -> dict:
             args = argparse.Namespace(**dict(vars(args), cfg_options=None))
         use_test_dir(cfg, test_dir, args.checkpoint)
         cfg.test_evaluator = []  # no labels, no accuracy: only the outputs
+    if args.tta:
+        _use_flip_tta(cfg)
     cfg = mim_tool('test').merge_args(cfg, args)
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)

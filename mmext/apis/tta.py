@@ -1,0 +1,111 @@
+"""Flip test-time augmentation over the flips the model was trained with.
+
+mmpretrain's ``tools/test.py --tta`` (without a ``tta_pipeline`` in the
+config) averages the scores of the image and its horizontal mirror. This
+project's recipes also flip vertically during training (a bottle or a sheet
+of cardboard lying on the table has no up), so a model has learnt four
+orientations of each photo: as is, mirrored left-right, upside down, and
+both (a half turn). Averaging over all four is the same idea as stock flip
+TTA, carried to every flip of the training pipeline: +0.48 +- 0.38 points
+over horizontal-only TTA by 5-fold on the 16-epoch / 192 px recipe
+(configs/recipe/README.md).
+
+:func:`set_flip_tta` writes that pipeline into the config as
+``tta_pipeline`` before mmpretrain's ``merge_args`` sees ``--tta``, so
+``tools/test.py``, ``tools/kfold.py --eval-only --tta`` and every tool built
+on :func:`mmext.apis.run_test` share it. A config that sets its own
+``tta_pipeline`` keeps it.
+"""
+import copy
+import math
+from typing import List, Optional
+
+from mmengine.config import Config
+
+#: A training pipeline without any flip still gets stock flip TTA.
+STOCK_DIRECTIONS = (('horizontal', ), )
+
+
+def _type_name(transform: dict) -> str:
+    return str(transform.get('type', '')).split('.')[-1]
+
+
+def training_flips(cfg: Config) -> List[tuple]:
+    """The independent flips of the training pipeline.
+
+    Args:
+        cfg: A training config.
+
+    Returns:
+        One tuple of directions per ``RandomFlip`` that can fire (``prob``
+        above 0): ``('horizontal',)`` for a transform that flips
+        horizontally; ``('horizontal', 'vertical')`` for one that picks one
+        of the two. A direction already covered by an earlier transform is
+        not repeated; empty when training does not flip.
+    """
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    while isinstance(dataset.get('dataset'), dict):  # dataset wrappers
+        dataset = dataset['dataset']
+    seen, flips = set(), []
+    for t in dataset.get('pipeline') or []:
+        if not isinstance(t, dict) or _type_name(t) != 'RandomFlip':
+            continue
+        probs = t.get('prob')
+        directions = t.get('direction', 'horizontal')
+        if isinstance(directions, str):
+            directions, probs = [directions], [probs]
+        elif not isinstance(probs, (list, tuple)):
+            probs = [probs] * len(directions)
+        new = tuple(d for d, p in zip(directions, probs)
+                    if (p is None or p > 0) and d not in seen)
+        if new:
+            seen.update(new)
+            flips.append(new)
+    return flips
+
+
+def flip_tta_pipeline(test_pipeline: list, flips: List[tuple]) -> list:
+    """The test pipeline with its packing step under every flip combination.
+
+    Args:
+        test_pipeline: The test pipeline; its last step packs the inputs.
+        flips: From :func:`training_flips`.
+
+    Returns:
+        ``test_pipeline`` with the last step replaced by a ``TestTimeAug``
+        over the product of the flips (each transform flips one of its
+        directions or not): 2 views for ``[('horizontal',)]`` (stock
+        ``--tta``), 4 for ``[('horizontal',), ('vertical',)]``.
+    """
+    factors = [[dict(type='RandomFlip', prob=1., direction=d)
+                for d in directions] + [dict(type='RandomFlip', prob=0.)]
+               for directions in flips]
+    pipeline = copy.deepcopy(list(test_pipeline))
+    pipeline[-1] = dict(
+        type='TestTimeAug', transforms=factors + [[pipeline[-1]]])
+    return pipeline
+
+
+def num_views(flips: List[tuple]) -> int:
+    """How many views :func:`flip_tta_pipeline` averages."""
+    return math.prod(len(directions) + 1 for directions in flips)
+
+
+def set_flip_tta(cfg: Config) -> Optional[List[tuple]]:
+    """Give ``cfg`` a ``tta_pipeline`` over its training flips.
+
+    Call it before mmpretrain's ``merge_args`` handles ``--tta``.
+
+    Args:
+        cfg: The test config (its test dataloader already final).
+
+    Returns:
+        The flips averaged over, or None when the config brings its own
+        ``tta_pipeline`` (left as it is).
+    """
+    if 'tta_pipeline' in cfg:
+        return None
+    flips = training_flips(cfg) or [tuple(d) for d in STOCK_DIRECTIONS]
+    cfg.tta_pipeline = flip_tta_pipeline(
+        cfg.test_dataloader.dataset.pipeline, flips)
+    return flips
