@@ -77,9 +77,11 @@ def flip_tta_pipeline(test_pipeline: list, flips: List[tuple]) -> list:
         directions or not): 2 views for ``[('horizontal',)]`` (stock
         ``--tta``), 4 for ``[('horizontal',), ('vertical',)]``.
     """
-    factors = [[dict(type='RandomFlip', prob=1., direction=d)
-                for d in directions] + [dict(type='RandomFlip', prob=0.)]
-               for directions in flips]
+    factors = [
+        [dict(type='RandomFlip', prob=1., direction=d)
+         for d in directions] + [dict(type='RandomFlip', prob=0.)]
+        for directions in flips
+    ]
     pipeline = copy.deepcopy(list(test_pipeline))
     pipeline[-1] = dict(
         type='TestTimeAug', transforms=factors + [[pipeline[-1]]])
@@ -106,6 +108,6 @@ def set_flip_tta(cfg: Config) -> Optional[List[tuple]]:
     if 'tta_pipeline' in cfg:
         return None
     flips = training_flips(cfg) or [tuple(d) for d in STOCK_DIRECTIONS]
-    cfg.tta_pipeline = flip_tta_pipeline(
-        cfg.test_dataloader.dataset.pipeline, flips)
+    cfg.tta_pipeline = flip_tta_pipeline(cfg.test_dataloader.dataset.pipeline,
+                                         flips)
     return flips

@@ -40,17 +40,22 @@ def test_training_flips_of_the_main_job():
     [
         ([dict(type='RandomFlip', prob=0.5)], False, [('horizontal', )]),
         # a flip that never fires is not a flip the model learnt
-        ([dict(type='RandomFlip', prob=0.5),
-          dict(type='RandomFlip', prob=0., direction='vertical')], True,
-         [('horizontal', )]),
+        ([
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='RandomFlip', prob=0., direction='vertical')
+        ], True, [('horizontal', )]),
         # one transform choosing between directions: one factor
-        ([dict(type='mmpretrain.RandomFlip', prob=[0.3, 0.3],
-               direction=['horizontal', 'vertical'])], False,
-         [('horizontal', 'vertical')]),
+        ([
+            dict(
+                type='mmpretrain.RandomFlip',
+                prob=[0.3, 0.3],
+                direction=['horizontal', 'vertical'])
+        ], False, [('horizontal', 'vertical')]),
         # the same direction twice counts once
-        ([dict(type='RandomFlip', prob=0.5, direction='vertical'),
-          dict(type='RandomFlip', prob=0.5, direction='vertical')], False,
-         [('vertical', )]),
+        ([
+            dict(type='RandomFlip', prob=0.5, direction='vertical'),
+            dict(type='RandomFlip', prob=0.5, direction='vertical')
+        ], False, [('vertical', )]),
         ([dict(type='RandomResizedCrop', scale=32)], False, []),
     ])
 def test_training_flips(pipeline, wrapped, expected):
@@ -73,9 +78,9 @@ def test_views_are_the_image_and_its_flips():
         'v': img[::-1],
         'hv': img[::-1, ::-1]
     }
-    for flips, names in ([[('horizontal', )], ['id', 'h']],
-                         [[('horizontal', ), ('vertical', )],
-                          ['id', 'h', 'v', 'hv']]):
+    for flips, names in ([[('horizontal', )],
+                          ['id', 'h']], [[('horizontal', ), ('vertical', )],
+                                         ['id', 'h', 'v', 'hv']]):
         pipeline = Compose(flip_tta_pipeline(test_pipeline, flips))
         out = pipeline(dict(img=img.copy(), img_shape=img.shape[:2]))
         views = [t.numpy().transpose(1, 2, 0) for t in out['inputs']]

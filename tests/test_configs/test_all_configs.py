@@ -19,8 +19,9 @@ covered) is run as a user runs it, through ``tools/train.py`` and
   evaluators.
 
 Then the epoch-1 checkpoint is tested with ``--out`` CSV (``--tta`` for the
-TTA configs) and the rows and class names are checked. Marked
-``all_configs`` (about 10 s per config): ``-m "not all_configs"`` skips it.
+configs with a ``tta_pipeline`` of their own) and the rows and class names are
+checked. Marked ``all_configs`` (about 10 s per config):
+``-m "not all_configs"`` skips it.
 """
 import json
 from pathlib import Path
@@ -247,7 +248,7 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
         str(out), '--work-dir',
         str(tmp_path / 'test')
     ]
-    if 'tta' in name:
+    if 'tta' in name or 'tta_pipeline' in cfg:  # a config's own TTA views
         args.append('--tta')
     run_test(test_parser().parse_args(args))
     df = pd.read_csv(out)
