@@ -6,6 +6,7 @@ mmcv (BGR, like ``LoadImageFromFile``), runs the config's test pipeline
 the same preprocessing as ``tools/test.py``. Class names and bins come from
 the ``dataset_meta`` that mmengine stores in every checkpoint.
 """
+import copy
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
@@ -13,6 +14,35 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from ..utils.images import list_images
+
+
+def _average_over_flips(model, flips: List[tuple]) -> None:
+    """Make ``model.test_step`` average its scores over flipped inputs.
+
+    Args:
+        model: The inferencer's classifier.
+        flips: From :func:`mmext.apis.tta.tta_flips`.
+    """
+    import torch
+
+    from .tta import flip_views
+
+    def test_step(data):
+        data = model.data_preprocessor(data, False)
+        outs = [
+            model(view, copy.deepcopy(data['data_samples']), mode='predict')
+            for view in flip_views(data['inputs'], flips)
+        ]
+        merged = []
+        for samples in zip(*outs):  # as mmpretrain's AverageClsScoreTTA
+            score = torch.stack([s.pred_score for s in samples]).mean(0)
+            sample = samples[0]
+            sample.set_pred_score(score)
+            sample.set_pred_label(score.argmax(-1, keepdim=True))
+            merged.append(sample)
+        return merged
+
+    model.test_step = test_step
 
 
 class Predictor:
@@ -23,13 +53,17 @@ class Predictor:
         checkpoint: The checkpoint (``epoch_N.pth`` / ``best_*.pth``).
         device: ``'cpu'`` or ``'cuda'``; default: CUDA when available.
         cfg_options: Config overrides (``--cfg-options``).
+        tta: Average the scores over the image and its flips as the
+            training pipeline flipped it: the views of
+            ``tools/test.py --tta`` (:mod:`mmext.apis.tta`).
     """
 
     def __init__(self,
                  config: str,
                  checkpoint: str,
                  device: Optional[str] = None,
-                 cfg_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None,
+                 tta: bool = False):
         import torch
         from mmpretrain.apis import ImageClassificationInferencer
 
@@ -45,6 +79,13 @@ class Predictor:
                 'pipeline is unknown.',
                 fix='use the training config of the checkpoint.',
                 path=config)
+        if tta and 'tta_pipeline' in cfg:
+            raise ConfigError(
+                f'{config} sets a tta_pipeline of its own, which single-image '
+                'inference does not run (it averages flips only).',
+                fix='predict the folder with python tools/test.py CONFIG CKPT '
+                '--test-dir FOLDER --tta --out preds.csv.',
+                path=config)
         safe_torch_load(checkpoint, 'cpu')  # clear error for a bad file first
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         self.inferencer = ImageClassificationInferencer(
@@ -58,6 +99,11 @@ class Predictor:
         from ..evaluation.calibration import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,
                                               checkpoint)  # None: uncalibrated
+        self.flips = None
+        if tta:
+            from .tta import tta_flips
+            self.flips = tta_flips(cfg)
+            _average_over_flips(self.inferencer.model, self.flips)
         meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
         self.classes = self.inferencer.classes or meta.get('classes')
         self.bins = meta.get('bins')

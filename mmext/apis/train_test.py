@@ -559,6 +559,11 @@ def predict_parser() -> argparse.ArgumentParser:
         'available)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='average over the image and its flips as training flipped it '
+        '(the views of tools/test.py --tta)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=CfgOptionsAction,
@@ -606,7 +611,12 @@ def run_predict(args: argparse.Namespace) -> str:
                 fix='name it e.g. preds.csv.')
         check_writable(args.out)
     check_cfg_options(load_config(config), args.cfg_options)
-    predictor = Predictor(config, checkpoint, args.device, args.cfg_options)
+    predictor = Predictor(
+        config,
+        checkpoint,
+        args.device,
+        args.cfg_options,
+        tta=getattr(args, 'tta', False))
     results = predictor(images, topk=args.topk, batch_size=args.batch_size)
     if not args.out:
         return format_predictions(results, images if osp.isdir(images) else '')

@@ -24,6 +24,8 @@ from mmengine.config import Config
 
 #: A training pipeline without any flip still gets stock flip TTA.
 STOCK_DIRECTIONS = (('horizontal', ), )
+#: The tensor dimensions (N, C, H, W) a flip direction reverses.
+FLIP_DIMS = {'horizontal': (-1, ), 'vertical': (-2, ), 'diagonal': (-2, -1)}
 
 
 def _type_name(transform: dict) -> str:
@@ -107,7 +109,35 @@ def set_flip_tta(cfg: Config) -> Optional[List[tuple]]:
     """
     if 'tta_pipeline' in cfg:
         return None
-    flips = training_flips(cfg) or [tuple(d) for d in STOCK_DIRECTIONS]
+    flips = tta_flips(cfg)
     cfg.tta_pipeline = flip_tta_pipeline(cfg.test_dataloader.dataset.pipeline,
                                          flips)
     return flips
+
+
+def tta_flips(cfg: Config) -> List[tuple]:
+    """The flips ``--tta`` averages over for ``cfg`` (stock if none)."""
+    return training_flips(cfg) or [tuple(d) for d in STOCK_DIRECTIONS]
+
+
+def flip_views(inputs, flips: List[tuple]) -> list:
+    """A preprocessed batch under every flip combination.
+
+    The same views as :func:`flip_tta_pipeline`: flipping the normalised
+    (N, C, H, W) batch equals flipping the cropped image, since
+    normalisation works pixel by pixel.
+
+    Args:
+        inputs: The batch tensor.
+        flips: From :func:`training_flips`.
+
+    Returns:
+        :func:`num_views` tensors, the unflipped batch first.
+    """
+    views = [inputs]
+    for directions in flips:
+        views = [
+            view for base in views
+            for view in [base] + [base.flip(FLIP_DIMS[d]) for d in directions]
+        ]
+    return views

@@ -6,7 +6,8 @@ ResNet's resize and crop leave them unchanged, so flipping the file equals
 flipping the input), each row's score must be the mean of single-image
 inference (:class:`mmext.apis.inference.Predictor`) over the image and its
 flipped copies: 4 of them for a model trained with horizontal and vertical
-flips, stock mmpretrain's 2 (horizontal) for one trained without flips.
+flips, stock mmpretrain's 2 (horizontal) for one trained without flips; and
+``tools/predict.py --tta`` must give ``tools/test.py --tta``'s scores.
 """
 import numpy as np
 import pandas as pd
@@ -180,3 +181,46 @@ def test_tta_scores_are_the_mean_over_the_training_flips(
             np.abs(mean - np.mean([scores[v] for v in other], axis=0)).max())
     # the other set of views would have given other scores
     assert max(gaps) > 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('trained', ['hv', 'none'])
+def test_predict_tta_gives_the_test_tta_scores(square_run, trained, capsys):
+    """tools/predict.py --tta averages the same views as tools/test.py."""
+    from helpers import run_tool
+    cfg = square_run['cfgs'][trained]
+    test_csv = square_run['tmp'] / f'test_{trained}.csv'
+    pred_csv = square_run['tmp'] / f'predict_{trained}.csv'
+    data = square_run['tmp'] / 'data'
+    assert run_tool('test.py', cfg, square_run['ckpt'], '--tta', '--topk', '3',
+                    '--out', test_csv, '--work-dir',
+                    square_run['tmp'] / 'work') == 0
+    assert run_tool('predict.py', cfg, square_run['ckpt'], '--test-dir', data,
+                    '--tta', '--topk', '3', '--out', pred_csv) == 0
+    tested = pd.read_csv(
+        test_csv, encoding='utf-8-sig').set_index('file_name').sort_index()
+    predicted = pd.read_csv(
+        pred_csv, encoding='utf-8-sig').set_index('file_name').sort_index()
+    assert len(tested) == len(predicted) == 6
+    for col in ('pred_label', 'top2_label', 'top3_label'):
+        assert (tested[col] == predicted[col]).all()
+    for col in ('score', 'top2_score', 'top3_score'):
+        np.testing.assert_allclose(tested[col], predicted[col], atol=1e-5)
+    # without --tta the scores are those of the image alone: other numbers
+    plain = square_run['tmp'] / f'plain_{trained}.csv'
+    assert run_tool('predict.py', cfg, square_run['ckpt'], '--test-dir', data,
+                    '--topk', '3', '--out', plain) == 0
+    single = pd.read_csv(
+        plain, encoding='utf-8-sig').set_index('file_name').sort_index()
+    assert np.abs(single['score'] - predicted['score']).max() > 1e-3
+
+
+def test_predict_tta_refuses_a_config_with_its_own_tta_pipeline(
+        square_run, tmp_path):
+    from mmext.apis.inference import Predictor
+    from mmext.errors import ConfigError
+    cfg = tmp_path / 'own_tta.py'
+    cfg.write_text(f"_base_ = '{square_run['cfgs']['none']}'\n"
+                   "tta_pipeline = [dict(type='LoadImageFromFile')]\n")
+    with pytest.raises(ConfigError, match='tta_pipeline of its own'):
+        Predictor(str(cfg), square_run['ckpt'], device='cpu', tta=True)
