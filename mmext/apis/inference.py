@@ -23,9 +23,10 @@ def _average_over_flips(model, flips: List[tuple]) -> None:
         model: The inferencer's classifier.
         flips: From :func:`mmext.apis.tta.tta_flips`.
     """
-    import torch
+    from mmpretrain.models.tta import AverageClsScoreTTA
 
     from .tta import flip_views
+    merger = AverageClsScoreTTA(module=model)  # what tools/test.py --tta uses
 
     def test_step(data):
         data = model.data_preprocessor(data, False)
@@ -33,14 +34,7 @@ def _average_over_flips(model, flips: List[tuple]) -> None:
             model(view, copy.deepcopy(data['data_samples']), mode='predict')
             for view in flip_views(data['inputs'], flips)
         ]
-        merged = []
-        for samples in zip(*outs):  # as mmpretrain's AverageClsScoreTTA
-            score = torch.stack([s.pred_score for s in samples]).mean(0)
-            sample = samples[0]
-            sample.set_pred_score(score)
-            sample.set_pred_label(score.argmax(-1, keepdim=True))
-            merged.append(sample)
-        return merged
+        return merger.merge_preds(list(zip(*outs)))
 
     model.test_step = test_step
 
@@ -99,11 +93,9 @@ class Predictor:
         from ..evaluation.calibration import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,
                                               checkpoint)  # None: uncalibrated
-        self.flips = None
         if tta:
             from .tta import tta_flips
-            self.flips = tta_flips(cfg)
-            _average_over_flips(self.inferencer.model, self.flips)
+            _average_over_flips(self.inferencer.model, tta_flips(cfg))
         meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
         self.classes = self.inferencer.classes or meta.get('classes')
         self.bins = meta.get('bins')

@@ -612,11 +612,7 @@ def run_predict(args: argparse.Namespace) -> str:
         check_writable(args.out)
     check_cfg_options(load_config(config), args.cfg_options)
     predictor = Predictor(
-        config,
-        checkpoint,
-        args.device,
-        args.cfg_options,
-        tta=getattr(args, 'tta', False))
+        config, checkpoint, args.device, args.cfg_options, tta=args.tta)
     results = predictor(images, topk=args.topk, batch_size=args.batch_size)
     if not args.out:
         return format_predictions(results, images if osp.isdir(images) else '')

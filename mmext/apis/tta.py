@@ -45,9 +45,9 @@ def training_flips(cfg: Config) -> List[tuple]:
         of the two. A direction already covered by an earlier transform is
         not repeated; empty when training does not flip.
     """
-    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
-    while isinstance(dataset.get('dataset'), dict):  # dataset wrappers
-        dataset = dataset['dataset']
+    from .train_test import _leaf_dataset  # under dataset wrappers
+    dataset = _leaf_dataset((cfg.get('train_dataloader') or {}).get('dataset')
+                            or {})
     seen, flips = set(), []
     for t in dataset.get('pipeline') or []:
         if not isinstance(t, dict) or _type_name(t) != 'RandomFlip':
