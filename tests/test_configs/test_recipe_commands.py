@@ -1,7 +1,7 @@
-"""The commands configs/recipe/README.md, docs/competition.md's k-fold
-section and the latest k-fold section of benchmarks/RESULTS.md show work when
-pasted: every tool accepts its arguments, every config
-they name loads, and every --cfg-options key configures something.
+"""The commands configs/recipe/README.md, docs/competition.md's soup and
+k-fold sections and the latest k-fold section of benchmarks/RESULTS.md show
+work when pasted: every tool accepts its arguments, every config they name
+loads, and every --cfg-options key configures something.
 
 Training the recipe itself takes minutes per epoch; its configs train and
 test for one tiny epoch in test_all_configs.py, and ``--eval-only`` /
@@ -45,6 +45,7 @@ CASES = [(doc, cmd) for doc, section in (
     ('configs/recipe/README.md', '## From the pretrained weights'),
     ('configs/recipe/README.md', '## Results by 5-fold'),
     ('configs/recipe/README.md', '## Distillation'),
+    ('docs/competition.md', '## Checkpoint averaging'),
     ('docs/competition.md', '### Comparing recipes'),
     ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
 ) for cmd in commands(doc, section)]
@@ -56,6 +57,7 @@ def test_the_sections_have_commands():
     assert tools.count('tools/test.py') >= 1
     assert tools.count('tools/kfold.py') >= 4
     assert tools.count('tools/prepare_data.py') >= 1
+    assert tools.count('tools/model_converters/average_checkpoints.py') >= 1
     assert tools.count('tools/ensemble.py') >= 1
 
 
@@ -72,7 +74,9 @@ def test_command_is_accepted(doc, cmd, monkeypatch):
         return
     if tool == 'tools/model_converters/average_checkpoints.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
-        assert len(args.checkpoints) >= 2 and args.out
+        # files to average into --out, or a run's epochs picked in its dir
+        assert (len(args.checkpoints) >= 2
+                and args.out) or (args.work_dir and (args.last or args.best))
         return
     if tool == 'tools/ensemble.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
