@@ -2,10 +2,12 @@
 # (Chinese / English names), the bin in its colour, the score and a Grad-CAM
 # overlay; click through val images in the gallery. Needs the demo extra:
 #   pip install -e '.[demo]'
-#   python tools/demo.py CONFIG CKPT [--port 7860] [--host 127.0.0.1]
+#   python tools/demo.py CONFIG CKPT [--port 7860] [--host 127.0.0.1] [--tta]
 # Scores are those of tools/predict.py (same preprocessing; calibrated when
-# tools/analysis/calibrate.py stored a temperature). Runs offline; serves on
-# 127.0.0.1 only unless --host says otherwise. Logic lives in mmext.demo.
+# tools/analysis/calibrate.py stored a temperature; with --tta averaged over
+# the same flips as tools/predict.py --tta and tools/test.py --tta). Runs
+# offline; serves on 127.0.0.1 only unless --host says otherwise. Logic lives
+# in mmext.demo.
 import argparse
 import os.path as osp
 import sys
@@ -33,6 +35,11 @@ def parse_args(argv=None):
         help='port (default: 7860 or '
         'the next free one)')
     parser.add_argument('--topk', type=int, default=5)
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='average the scores over the image and its flips as training '
+        'flipped it (tools/predict.py --tta); Grad-CAM stays single-view')
     parser.add_argument(
         '--cam', default='gradcam', help="Grad-CAM method, or 'none'")
     parser.add_argument(
@@ -78,8 +85,12 @@ def main(argv=None):
     from mmext.apis.inference import Predictor
     from mmext.demo.app import DemoModel, build_demo, launch
     args = parse_args(argv)
-    predictor = Predictor(args.config, args.checkpoint, args.device,
-                          args.cfg_options)
+    predictor = Predictor(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.cfg_options,
+        tta=args.tta)
     model = DemoModel(predictor, args.topk,
                       None if args.cam == 'none' else args.cam,
                       predictor_names(args))
@@ -88,7 +99,9 @@ def main(argv=None):
              if predictor.temperature else 'uncalibrated')
     subtitle = (
         f'`{osp.basename(args.config)}` · `{osp.basename(args.checkpoint)}`'
-        f' · {len(predictor.classes or [])} classes · scores {calib}')
+        f' · {len(predictor.classes or [])} classes · scores {calib}' +
+        (f', averaged over {predictor.views} views (--tta)'
+         if predictor.views > 1 else ''))
     demo = build_demo(model, gallery, subtitle=subtitle)
     folders = sorted({osp.dirname(osp.abspath(p)) for p, _ in gallery})
     launch(demo, args.host, args.port, allowed_paths=folders)

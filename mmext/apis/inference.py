@@ -93,9 +93,12 @@ class Predictor:
         from ..evaluation.calibration import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,
                                               checkpoint)  # None: uncalibrated
+        self.views = 1  # scores of how many views are averaged
         if tta:
-            from .tta import tta_flips
-            _average_over_flips(self.inferencer.model, tta_flips(cfg))
+            from .tta import num_views, tta_flips
+            flips = tta_flips(cfg)
+            _average_over_flips(self.inferencer.model, flips)
+            self.views = num_views(flips)
         meta = getattr(self.inferencer.model, '_dataset_meta', {}) or {}
         self.classes = self.inferencer.classes or meta.get('classes')
         self.bins = meta.get('bins')

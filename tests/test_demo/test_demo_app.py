@@ -65,6 +65,44 @@ def test_demo_scores_are_predict_scores(tiny, monkeypatch, capsys):
         assert out['cam'].shape == (320, 320, 3)  # 32px crop, enlarged
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_demo_tta_scores_are_predict_tta_scores(tiny, monkeypatch):
+    """tools/demo.py --tta shows tools/predict.py --tta's scores."""
+    import mmext.demo.app as app
+    from mmext.apis.inference import Predictor
+    built = {}
+
+    def fake_build_demo(model, gallery, subtitle=''):
+        built.update(model=model, subtitle=subtitle)
+        return 'demo'
+
+    monkeypatch.setattr(app, 'build_demo', fake_build_demo)
+    monkeypatch.setattr(app, 'launch', lambda *a, **k: None)
+    monkeypatch.setattr(sys, 'argv', [
+        'demo.py', tiny['cfg'], tiny['ckpt'], '--tta', '--cam', 'none',
+        '--gallery', 'none', '--topk', '3', '--device', 'cpu'
+    ])
+    runpy.run_path(str(REPO / 'tools' / 'demo.py'), run_name='__main__')
+    model = built['model']
+    assert model.predictor.views == 2  # no training flips: stock mirror TTA
+    assert 'averaged over 2 views (--tta)' in built['subtitle']
+    tta = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu', tta=True)
+    plain = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')
+    assert plain.views == 1
+    expected = tta(tiny['paths'], topk=3)
+    single = plain(tiny['paths'], topk=3)
+    for path, exp in zip(tiny['paths'], expected):
+        res = model.classify(path)['result']
+        np.testing.assert_allclose(
+            res['scores_all'], exp['scores_all'], atol=1e-6)
+    gaps = [
+        np.abs(np.subtract(t['scores_all'], s['scores_all'])).max()
+        for t, s in zip(expected, single)
+    ]
+    assert max(gaps) > 1e-4  # the views differ: the flag changes the scores
+
+
 def test_demo_card_names_and_bin_colours():
     from mmext.demo.app import DemoModel
     from mmext.demo.names import BIN_COLOURS, bin_label, display_name
