@@ -1,5 +1,5 @@
 """The commands configs/recipe/README.md, docs/competition.md's soup and
-k-fold sections and the latest k-fold section of benchmarks/RESULTS.md show
+k-fold sections and the latest k-fold sections of benchmarks/RESULTS.md show
 work when pasted: every tool accepts its arguments, every config they name
 loads, and every --cfg-options key configures something.
 
@@ -48,6 +48,7 @@ CASES = [(doc, cmd) for doc, section in (
     ('docs/competition.md', '## Checkpoint averaging'),
     ('docs/competition.md', '### Comparing recipes'),
     ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
+    ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
 ) for cmd in commands(doc, section)]
 
 
