@@ -154,7 +154,13 @@ def kfold_configs(cfg: Config,
 
 
 def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
-    """Train one fold the way ``tools/train.py`` builds its runner.
+    """Train one fold as ``tools/train.py`` trains a config.
+
+    The fold's config goes through the same argument merging as
+    ``tools/train.py CONFIG --work-dir WORK_DIR`` (mmpretrain's dataloader
+    defaults, persistent workers among them, and this project's fitting of
+    schedules and loaders), and the fold's dataloader workers are stopped
+    before the next fold starts.
 
     Args:
         cfg: The fold's config.
@@ -165,16 +171,21 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     Returns:
         The metrics of the fold's last validation.
     """
-    from .train_test import _fit_dataloaders, build_runner
+    from .train_test import (build_runner, prepare_train_config,
+                             release_dataloader_workers, train_parser)
     cfg = copy.deepcopy(cfg)
-    cfg.work_dir = work_dir
     cfg.experiment_name = f'{name}_{time.strftime("%H%M%S")}'
     cfg.resume = False
-    _fit_dataloaders(cfg)
+    args = train_parser().parse_args(
+        [cfg.filename or f'{name}.py', '--work-dir', work_dir])
+    cfg = prepare_train_config(cfg, args)
     runner = build_runner(cfg)
     hook = LastMetricsHook()
     runner.register_hook(hook)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        release_dataloader_workers(runner)
     if not hook.metrics:
         raise ConfigError(
             f'Fold {name} never validated, so it has no score.',

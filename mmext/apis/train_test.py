@@ -215,6 +215,57 @@ def build_runner(cfg: Config) -> Runner:
     return RUNNERS.build(cfg)
 
 
+def prepare_train_config(cfg: Config, args: argparse.Namespace) -> Config:
+    """Merge the training arguments into a loaded config.
+
+    mmpretrain's ``merge_args`` (work dir, launcher, ``--amp``,
+    ``--resume``, and its dataloader defaults: persistent workers, batched
+    ``default_collate``), then this project's fitting of the schedules and
+    the loaders to the run and the machine. ``tools/train.py`` and every
+    fold of ``tools/kfold.py`` go through it, so a fold trains exactly as the
+    same config would alone.
+
+    Args:
+        cfg: The config (changed in place and returned).
+        args: Parsed :func:`train_parser` arguments.
+
+    Returns:
+        The merged config.
+    """
+    _check_common(cfg, args)
+    if args.auto_scale_lr and 'auto_scale_lr' not in cfg:
+        raise ConfigError(
+            f'--auto-scale-lr: {args.config} has no auto_scale_lr setting.',
+            fix='add auto_scale_lr = dict(base_batch_size=<total batch size '
+            'the LR was tuned for>) to the config.',
+            path=args.config)
+    cfg = mim_tool('train').merge_args(cfg, args)
+    fit_param_schedulers(cfg)
+    _fit_dataloaders(cfg)
+    _gather_through_group(cfg)
+    return cfg
+
+
+def release_dataloader_workers(runner: Runner) -> None:
+    """Stop the persistent dataloader workers of a finished run.
+
+    Persistent workers live as long as their loader, and a runner held by a
+    reference cycle lives until Python's next full collection: a process
+    that trains several runs in a row (``tools/kfold.py``) would keep every
+    earlier run's workers, and each of them shares the parent's memory
+    copy-on-write. Called after ``runner.train()`` when more follows.
+
+    Args:
+        runner: A runner whose loops have been built.
+    """
+    for loop in (runner.train_loop, runner.val_loop):
+        loader = getattr(loop, 'dataloader', None)
+        iterator = getattr(loader, '_iterator', None)
+        if iterator is not None and hasattr(iterator, '_shutdown_workers'):
+            iterator._shutdown_workers()
+            loader._iterator = None
+
+
 def run_train(args: argparse.Namespace) -> Runner:
     """Train as ``tools/train.py`` does.
 
@@ -224,20 +275,9 @@ def run_train(args: argparse.Namespace) -> Runner:
     Returns:
         The runner after training.
     """
-    cfg = load_config(args.config)
-    _check_common(cfg, args)
-    if args.auto_scale_lr and 'auto_scale_lr' not in cfg:
-        raise ConfigError(
-            f'--auto-scale-lr: {args.config} has no auto_scale_lr setting.',
-            fix='add auto_scale_lr = dict(base_batch_size=<total batch size '
-            'the LR was tuned for>) to the config.',
-            path=args.config)
-    cfg = mim_tool('train').merge_args(cfg, args)
+    cfg = prepare_train_config(load_config(args.config), args)
     if cfg.get('resume') and not cfg.get('load_from'):
         repair_last_checkpoint(cfg.work_dir)
-    fit_param_schedulers(cfg)
-    _fit_dataloaders(cfg)
-    _gather_through_group(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     check_load_from(runner, cfg)

@@ -6,6 +6,7 @@ each fold as the weight average of two recipes' checkpoints,
 ``--ensemble-with`` by the mean of their class scores, ``--teacher``
 distils trained folds into a student's same folds, and ``--compare`` gives
 paired per-fold differences."""
+import copy
 import json
 import os.path as osp
 import runpy
@@ -360,3 +361,47 @@ def test_two_fold_training_end_to_end(list_set, tmp_path, monkeypatch, capsys):
             str(student), '--folds', '2', '--work-dir', str(students),
             '--teacher', str(work), '--eval-only')
     assert 'cannot go with --eval-only' in capsys.readouterr().err
+
+
+def test_a_fold_trains_as_tools_train_py(list_set, tmp_path, monkeypatch):
+    """Each fold gets the loaders ``tools/train.py`` gives the same config
+    (persistent workers, batched collate: forking the workers again every
+    epoch and every validation made 5-fold runs fault in their whole
+    working set each time), and stops its workers before the next fold."""
+    import multiprocessing
+
+    from mmext.apis import kfold as kfold_api
+    from mmext.apis import train_test
+    from mmext.apis.config import load_config
+
+    cfg_file = write_tiny_config(
+        tmp_path,
+        list_set,
+        extra='train_dataloader.update(num_workers=1)\n'
+        'val_dataloader.update(num_workers=1)\n'
+        'train_cfg = dict(max_epochs=2, val_interval=1)\n')
+    built = []
+    real_build = train_test.build_runner
+
+    def record(cfg):
+        built.append(copy.deepcopy(cfg))
+        return real_build(cfg)
+
+    monkeypatch.setattr(train_test, 'build_runner', record)
+    runner = train_test.run_train(train_test.train_parser().parse_args(
+        [cfg_file, '--work-dir',
+         str(tmp_path / 'alone')]))
+    train_test.release_dataloader_workers(runner)
+    assert multiprocessing.active_children() == []
+    fold_cfg = kfold_api.kfold_configs(load_config(cfg_file), 2)[0]
+    metrics = kfold_api.train_fold(fold_cfg, str(tmp_path / 'fold_0'), 'fold0')
+    assert 'accuracy/top1' in metrics
+    alone, fold = built
+    for field in ('train_dataloader', 'val_dataloader'):
+        a = {k: v for k, v in alone[field].items() if k != 'dataset'}
+        f = {k: v for k, v in fold[field].items() if k != 'dataset'}
+        assert f == a
+        assert f['persistent_workers'] is True and f['num_workers'] == 1
+    assert fold.work_dir == str(tmp_path / 'fold_0')
+    # the fold's persistent workers are gone once it returns
+    assert multiprocessing.active_children() == []
