@@ -1,5 +1,6 @@
-"""The commands configs/recipe/README.md, docs/competition.md's soup and
-k-fold sections and the latest k-fold sections of benchmarks/RESULTS.md show
+"""The commands configs/recipe/README.md, configs/README.md's recipe for the
+other sets, docs/competition.md's soup and k-fold sections and the latest
+k-fold sections of benchmarks/RESULTS.md show
 work when pasted: every tool accepts its arguments, every config they name
 loads, and every --cfg-options key configures something.
 
@@ -49,6 +50,7 @@ CASES = [(doc, cmd) for doc, section in (
     ('docs/competition.md', '### Comparing recipes'),
     ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
     ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
+    ('configs/README.md', '## Carrying the TrashNet recipe'),
 ) for cmd in commands(doc, section)]
 
 
