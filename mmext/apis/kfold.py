@@ -182,10 +182,8 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     runner = build_runner(cfg)
     hook = LastMetricsHook()
     runner.register_hook(hook)
-    try:
-        runner.train()
-    finally:
-        release_dataloader_workers(runner)
+    runner.train()
+    release_dataloader_workers(runner)
     if not hook.metrics:
         raise ConfigError(
             f'Fold {name} never validated, so it has no score.',
