@@ -50,6 +50,7 @@ CASES = [(doc, cmd) for doc, section in (
     ('docs/competition.md', '### Comparing recipes'),
     ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
     ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
+    ('benchmarks/RESULTS.md', '### A second seed'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
 ) for cmd in commands(doc, section)]
 
