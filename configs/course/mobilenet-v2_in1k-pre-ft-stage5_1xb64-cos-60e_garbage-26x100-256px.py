@@ -1,6 +1,6 @@
 # TrashNet's best single-model recipe (../recipe/mobilenet-v2_in1k-pre-ft-
 # stage5_1xb32-cos-20e_trashnet-256px.py: 20 epochs on 256 px crops, tested
-# at resize 292 / crop 256, 94.70 +- 0.57 by 5-fold with --tta) on the
+# at resize 292 / crop 256, ~94.4 by 5-fold with --tta over 2 seeds) on the
 # course set, as a diff against the 24-epoch course config it inherits.
 # Scaled (../README.md, "Carrying the TrashNet recipe"): ~100 training
 # images per class against TrashNet's ~295, so 3x TrashNet's 20 epochs (60,
