@@ -1,34 +1,108 @@
 """Where the time of a CPU training step goes, by kind of operator (issue 12).
 
-Profiles the MobileNetV2 training step of ``bench_allocator.py`` (mmpretrain's
+Times the MobileNetV2 training step of ``bench_allocator.py`` (mmpretrain's
 model, batch 32, 224 px, SGD, 2 threads, random data, ``import mmext`` so the
-allocator fix is on) with ``torch.profiler`` in channels-last and in NCHW,
-and prints the share of the step's operator time by kind: convolution
-forward and backward, BatchNorm forward and backward, the ReLU6 activation
-(``hardtanh``) forward and backward, and the rest. Shares are comparable
-between the two memory formats of one run; absolute times include the
-profiler's overhead.
+allocator fix is on) in channels-last and in NCHW, each in a fresh process,
+and prints the step's time by kind of operator: convolution forward and
+backward, BatchNorm forward and backward, the ReLU6 activation (``hardtanh``)
+forward and backward, and the rest.
 
-    python benchmarks/profile_cpu_step.py [--steps 2] [--batch 32] [--size 224]
-        [--frozen-stages -1]
+Each aten operator is timed where PyTorch dispatches it (a
+``TorchDispatchMode``; the time of an operator includes its own parallel
+work), after ``--warmup`` untimed steps, and the minor page faults of the
+timed steps are printed with the table. Both matter: the first steps of a
+process grow the heap, and the page faults of that growth land in whichever
+operator first writes the new memory (the BatchNorm or ReLU6 backward of the
+largest activation, 100-200 ms each), which makes those operators look slow.
+An earlier version of this script profiled both formats one after the other
+in one process after two warm-up steps, with ``torch.profiler`` (which
+allocates memory of its own while it records), and so charged the
+channels-last run with heap growth that the NCHW run after it did not pay.
+
+    python benchmarks/profile_cpu_step.py [--steps 3] [--warmup 6]
+        [--batch 32] [--size 224] [--frozen-stages -1]
 """
 import argparse
-from collections import defaultdict
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Dict
 
-import torch
-
-import mmext  # noqa: F401  (allocator fix)
+REPO = Path(__file__).resolve().parents[1]
 
 KINDS = (
     ('conv backward', ('convolution_backward', )),
-    ('conv forward', ('mkldnn_convolution', '_convolution', 'slow_conv',
-                      'thnn_conv')),
+    ('conv forward', ('convolution', 'slow_conv', 'thnn_conv')),
     ('BatchNorm backward', ('batch_norm_backward', )),
     ('BatchNorm forward', ('native_batch_norm', '_batch_norm_impl')),
     ('ReLU6 backward', ('hardtanh_backward', )),
     ('ReLU6 forward', ('hardtanh', 'clamp')),
 )
+
+CHILD = r'''
+import collections, json, resource, sys, time
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+import mmext  # noqa: F401  (allocator fix)
+from mmpretrain.registry import MODELS
+sys.path.insert(0, sys.argv[2])
+from profile_cpu_step import kind_of
+channels_last, steps, warmup, batch, size, threads, frozen = json.loads(
+    sys.argv[1])
+torch.manual_seed(0)
+torch.set_num_threads(threads)
+model = MODELS.build(dict(
+    type='ImageClassifier',
+    backbone=dict(type='MobileNetV2', widen_factor=1.0,
+                  frozen_stages=frozen),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=6, in_channels=1280)))
+model.train()
+x = torch.randn(batch, 3, size, size)
+y = torch.randint(0, 6, (batch, ))
+if channels_last:
+    model = model.to(memory_format=torch.channels_last)
+    x = x.contiguous(memory_format=torch.channels_last)
+opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                      lr=0.01, momentum=0.9)
+loss_fn = torch.nn.CrossEntropyLoss()
+seconds = collections.defaultdict(float)
+
+
+class Timer(TorchDispatchMode):
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        start = time.perf_counter()
+        out = func(*args, **(kwargs or {}))
+        name = 'aten::' + func.overloadpacket.__name__
+        seconds[kind_of(name)] += time.perf_counter() - start
+        return out
+
+
+def step():
+    loss = loss_fn(model.head(model.extract_feat(x)), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+for _ in range(warmup):
+    step()
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+start = time.perf_counter()
+for _ in range(steps):
+    step()
+wall = (time.perf_counter() - start) / steps
+with Timer():
+    for _ in range(steps):
+        step()
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+result = {k: v / steps for k, v in seconds.items()}
+result.update(total=sum(result.values()), wall=wall,
+              faults=faults / (2 * steps))
+print('RESULT ' + json.dumps(result))
+'''
 
 
 def kind_of(op: str) -> str:
@@ -47,89 +121,73 @@ def kind_of(op: str) -> str:
     return 'other'
 
 
-def profile_step(channels_last: bool, steps: int, batch: int, size: int,
-                 frozen_stages: int) -> Dict[str, float]:
-    """Seconds of self CPU time per kind over ``steps`` training steps.
+def profile_step(channels_last: bool,
+                 args: argparse.Namespace) -> Dict[str, float]:
+    """Seconds per training step by kind, measured in a fresh process.
 
     Args:
         channels_last: Model and input in channels-last.
-        steps: Profiled steps (after two warm-up steps).
-        batch: Images per step.
-        size: Image side in pixels.
-        frozen_stages: MobileNetV2's ``frozen_stages`` (-1: full training).
+        args: The parsed command line (steps, warmup, batch, size, threads,
+            frozen_stages).
 
     Returns:
-        ``{kind: seconds}``, plus ``'total'``.
+        ``{kind: seconds per step}``, plus ``'total'`` (their sum),
+        ``'wall'`` (seconds per step without the timer) and ``'faults'``
+        (minor page faults per timed step).
     """
-    from mmpretrain.registry import MODELS
-    torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=dict(
-                type='MobileNetV2',
-                widen_factor=1.0,
-                frozen_stages=frozen_stages),
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='LinearClsHead', num_classes=6, in_channels=1280)))
-    model.train()
-    x = torch.randn(batch, 3, size, size)
-    y = torch.randint(0, 6, (batch, ))
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step():
-        feats = model.extract_feat(x)
-        loss = loss_fn(model.head(feats), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    for _ in range(2):
-        step()
-    with torch.profiler.profile() as prof:
-        for _ in range(steps):
-            step()
-    seconds: Dict[str, float] = defaultdict(float)
-    for event in prof.key_averages():
-        seconds[kind_of(event.key)] += event.self_cpu_time_total / 1e6
-    seconds['total'] = sum(seconds.values())
-    return dict(seconds)
+    params = [
+        channels_last, args.steps, args.warmup, args.batch, args.size,
+        args.threads, args.frozen_stages
+    ]
+    env = dict(
+        os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=str(args.threads))
+    out = subprocess.run([
+        sys.executable, '-c', CHILD,
+        json.dumps(params),
+        str(Path(__file__).parent)
+    ],
+                         env=env,
+                         capture_output=True,
+                         text=True)
+    for line in out.stdout.splitlines():
+        if line.startswith('RESULT '):
+            return json.loads(line[7:])
+    raise RuntimeError('the profiled process failed: ' +
+                       out.stderr.strip()[-500:])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--steps', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=6)
     parser.add_argument('--batch', type=int, default=32)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--frozen-stages', type=int, default=-1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     runs = {
-        fmt:
-        profile_step(fmt == 'channels-last', args.steps, args.batch, args.size,
-                     args.frozen_stages)
+        fmt: profile_step(fmt == 'channels-last', args)
         for fmt in ('channels-last', 'NCHW')
     }
     kinds = [k for k, _ in KINDS] + ['other', 'total']
     print(f'MobileNetV2 training step, batch {args.batch}, {args.size} px, '
           f'{args.threads} threads, frozen_stages {args.frozen_stages}, '
-          f'{args.steps} profiled steps; self CPU seconds (share)\n')
+          f'{args.steps} timed steps after {args.warmup} warm-up steps, '
+          'a fresh process per format; seconds per step (share)\n')
     print('| kind | channels-last | NCHW | channels-last / NCHW |')
     print('|---|---|---|---|')
+    cl_run, nc_run = runs['channels-last'], runs['NCHW']
     for kind in kinds:
-        cl, nc = runs['channels-last'].get(kind,
-                                           0.), runs['NCHW'].get(kind, 0.)
-        share = (f' ({100 * cl / runs["channels-last"]["total"]:.0f} %)',
-                 f' ({100 * nc / runs["NCHW"]["total"]:.0f} %)')
+        cl, nc = cl_run.get(kind, 0.), nc_run.get(kind, 0.)
+        share = (f' ({100 * cl / cl_run["total"]:.0f} %)',
+                 f' ({100 * nc / nc_run["total"]:.0f} %)')
         ratio = f'{cl / nc:.2f}' if nc else '-'
-        print(f'| {kind} | {cl:.2f}{share[0]} | {nc:.2f}{share[1]} | '
+        print(f'| {kind} | {cl:.3f}{share[0]} | {nc:.3f}{share[1]} | '
               f'{ratio} |')
+    print(f'| step without the timer (s) | {cl_run["wall"]:.3f} | '
+          f'{nc_run["wall"]:.3f} | {cl_run["wall"] / nc_run["wall"]:.2f} |')
+    print(f'| minor page faults per timed step | {cl_run["faults"]:,.0f} | '
+          f'{nc_run["faults"]:,.0f} | |')
 
 
 if __name__ == '__main__':
