@@ -18,11 +18,10 @@ per step, each as a ratio to glibc's default malloc measured in the same run:
     python benchmarks/bench_allocator.py [--steps 5] [--batch 32] [--size 224]
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from mobilenet_v2_step import run_child
 
 REPO = Path(__file__).resolve().parents[1]
 LIBDIR = Path('/usr/lib/x86_64-linux-gnu')
@@ -38,34 +37,11 @@ import json, resource, sys, time
 import torch
 import mmext  # noqa: F401  (malloc tuning unless MMEXT_MALLOC_TUNING=0)
 from mmext.allocator import malloc_state
-from mmpretrain.registry import MODELS
+sys.path.insert(0, sys.argv[2])
+from mobilenet_v2_step import build_step
 steps, batch, size, threads, cl, bf16, compiled = json.loads(sys.argv[1])
-torch.manual_seed(0)
-torch.set_num_threads(threads)
-model = MODELS.build(dict(
-    type='ImageClassifier',
-    backbone=dict(type='MobileNetV2', widen_factor=1.0),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=6, in_channels=1280)))
-model.train()
-x = torch.randn(batch, 3, size, size)
-y = torch.randint(0, 6, (batch,))
-if cl:
-    model = model.to(memory_format=torch.channels_last)
-    x = x.contiguous(memory_format=torch.channels_last)
-if compiled:
-    model.backbone = torch.compile(model.backbone)
-opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-loss_fn = torch.nn.CrossEntropyLoss()
-
-def step():
-    opt.zero_grad()
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bool(bf16)):
-        feats = model.extract_feat(x)
-        out = model.head(feats)
-    loss = loss_fn(out.float(), y)
-    loss.backward()
-    opt.step()
+step = build_step(batch, size, threads, channels_last=bool(cl),
+                  bf16=bool(bf16), compiled=bool(compiled))
 
 w0 = time.perf_counter()
 for _ in range(2):
@@ -114,15 +90,10 @@ def run_setting(name: str, args) -> dict:
         args.steps, args.batch, args.size, args.threads, '+cl' in name, '+bf16'
         in name, '+compile' in name
     ]
-    out = subprocess.run([sys.executable, '-c', CHILD,
-                          json.dumps(params)],
-                         env=env,
-                         capture_output=True,
-                         text=True)
-    for line in out.stdout.splitlines():
-        if line.startswith('RESULT '):
-            return json.loads(line[7:])
-    return {'skipped': 'failed: ' + out.stderr.strip()[-300:]}
+    result = run_child(CHILD, params, env)
+    if result is None:
+        return {'skipped': 'failed: ' + run_child.stderr[-300:]}
+    return result
 
 
 def main() -> None:

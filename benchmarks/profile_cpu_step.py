@@ -23,12 +23,11 @@ channels-last run with heap growth that the NCHW run after it did not pay.
         [--batch 32] [--size 224] [--frozen-stages -1]
 """
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict
+
+from mobilenet_v2_step import run_child
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,28 +45,13 @@ import collections, json, resource, sys, time
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 import mmext  # noqa: F401  (allocator fix)
-from mmpretrain.registry import MODELS
 sys.path.insert(0, sys.argv[2])
+from mobilenet_v2_step import build_step
 from profile_cpu_step import kind_of
 channels_last, steps, warmup, batch, size, threads, frozen = json.loads(
     sys.argv[1])
-torch.manual_seed(0)
-torch.set_num_threads(threads)
-model = MODELS.build(dict(
-    type='ImageClassifier',
-    backbone=dict(type='MobileNetV2', widen_factor=1.0,
-                  frozen_stages=frozen),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=6, in_channels=1280)))
-model.train()
-x = torch.randn(batch, 3, size, size)
-y = torch.randint(0, 6, (batch, ))
-if channels_last:
-    model = model.to(memory_format=torch.channels_last)
-    x = x.contiguous(memory_format=torch.channels_last)
-opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                      lr=0.01, momentum=0.9)
-loss_fn = torch.nn.CrossEntropyLoss()
+step = build_step(batch, size, threads, channels_last=channels_last,
+                  frozen_stages=frozen)
 seconds = collections.defaultdict(float)
 
 
@@ -78,13 +62,6 @@ class Timer(TorchDispatchMode):
         name = 'aten::' + func.overloadpacket.__name__
         seconds[kind_of(name)] += time.perf_counter() - start
         return out
-
-
-def step():
-    loss = loss_fn(model.head(model.extract_feat(x)), y)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
 
 
 for _ in range(warmup):
@@ -141,19 +118,10 @@ def profile_step(channels_last: bool,
     ]
     env = dict(
         os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS=str(args.threads))
-    out = subprocess.run([
-        sys.executable, '-c', CHILD,
-        json.dumps(params),
-        str(Path(__file__).parent)
-    ],
-                         env=env,
-                         capture_output=True,
-                         text=True)
-    for line in out.stdout.splitlines():
-        if line.startswith('RESULT '):
-            return json.loads(line[7:])
-    raise RuntimeError('the profiled process failed: ' +
-                       out.stderr.strip()[-500:])
+    result = run_child(CHILD, params, env)
+    if result is None:
+        raise RuntimeError('the profiled process failed: ' + run_child.stderr)
+    return result
 
 
 def main():
