@@ -51,6 +51,7 @@ CASES = [(doc, cmd) for doc, section in (
     ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
     ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
     ('benchmarks/RESULTS.md', '### A second seed'),
+    ('benchmarks/RESULTS.md', '### The main job after the k-fold worker fix'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
 ) for cmd in commands(doc, section)]
 
