@@ -68,6 +68,10 @@ def _find() -> Tuple[Optional[str], Optional[str]]:
     names = [n for n in PREFERRED if n in by_name] + sorted(
         n for n in by_name if n not in PREFERRED)
     for name in names:
+        # 'Last Resort' fonts (matplotlib ships one) map every code point to
+        # a placeholder box: they cover the probe but draw no Chinese
+        if 'last resort' in name.lower():
+            continue
         if covers(by_name[name].fname):
             global _FACE_INDEX
             _FACE_INDEX = int(getattr(by_name[name], 'index', 0) or 0)

@@ -33,6 +33,17 @@ def cjk_font():
     return path
 
 
+def test_last_resort_font_is_not_taken_for_chinese():
+    """matplotlib's Last Resort font covers every code point with a box."""
+    from mmext.visualization import fonts
+    fonts._find.cache_clear()
+    try:
+        path = fonts.find_cjk_font()
+    finally:
+        fonts._find.cache_clear()
+    assert path is None or 'lastresort' not in path.lower()
+
+
 def test_chinese_label_has_no_missing_glyph(cjk_font):
     import matplotlib
 
