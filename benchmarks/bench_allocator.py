@@ -90,10 +90,10 @@ def run_setting(name: str, args) -> dict:
         args.steps, args.batch, args.size, args.threads, '+cl' in name, '+bf16'
         in name, '+compile' in name
     ]
-    result = run_child(CHILD, params, env)
-    if result is None:
-        return {'skipped': 'failed: ' + run_child.stderr[-300:]}
-    return result
+    try:
+        return run_child(CHILD, params, env)
+    except RuntimeError as e:
+        return {'skipped': str(e)}
 
 
 def main() -> None:

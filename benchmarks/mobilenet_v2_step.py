@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict
 
 import torch
 
@@ -73,7 +73,7 @@ def build_step(batch: int = 32,
     return step
 
 
-def run_child(code: str, params: list, env: Dict[str, str]) -> Optional[dict]:
+def run_child(code: str, params: list, env: Dict[str, str]) -> dict:
     """Run a benchmark's child script in a fresh Python process.
 
     The child gets ``json.dumps(params)`` as ``sys.argv[1]`` and this folder
@@ -86,8 +86,11 @@ def run_child(code: str, params: list, env: Dict[str, str]) -> Optional[dict]:
         env: Its environment.
 
     Returns:
-        The reported dict, or None if the child printed no result; then
-        ``run_child.stderr`` holds the end of its standard error.
+        The reported dict.
+
+    Raises:
+        RuntimeError: The child printed no result; the message ends with
+            the end of its standard error.
     """
     out = subprocess.run([
         sys.executable, '-c', code,
@@ -100,5 +103,5 @@ def run_child(code: str, params: list, env: Dict[str, str]) -> Optional[dict]:
     for line in out.stdout.splitlines():
         if line.startswith('RESULT '):
             return json.loads(line[len('RESULT '):])
-    run_child.stderr = out.stderr.strip()[-500:]
-    return None
+    raise RuntimeError('the benchmark process failed: ' +
+                       out.stderr.strip()[-300:])
