@@ -76,6 +76,32 @@ def _find() -> Tuple[Optional[str], Optional[str]]:
             global _FACE_INDEX
             _FACE_INDEX = int(getattr(by_name[name], 'index', 0) or 0)
             return by_name[name].fname, name
+    return _find_uncached(font_manager)
+
+
+def _find_uncached(font_manager) -> Tuple[Optional[str], Optional[str]]:
+    """A CJK font installed after matplotlib cached its font list.
+
+    matplotlib keeps the font list it built on first use
+    (``~/.cache/matplotlib``), so a font installed later is missing from it
+    until that cache is deleted. This looks at the installed font files
+    themselves (likely CJK files first) and registers the first that covers
+    :data:`PROBE`.
+    """
+    hints = ('cjk', 'han', 'wqy', 'wenquanyi', 'droid', 'simhei', 'yahei',
+             'pingfang', 'heiti', 'uming')
+    paths = sorted(
+        font_manager.findSystemFonts(),
+        key=lambda p:
+        (not any(h in os.path.basename(p).lower() for h in hints), p))
+    for path in paths:
+        if 'lastresort' in os.path.basename(path).lower().replace(' ', ''):
+            continue
+        if covers(path):
+            font_manager.fontManager.addfont(path)
+            global _FACE_INDEX
+            _FACE_INDEX = 0  # FT2Font and addfont read a collection's first
+            return path, font_manager.FontProperties(fname=path).get_name()
     return None, None
 
 
@@ -84,7 +110,8 @@ def find_cjk_font() -> Optional[str]:
 
     ``MMGARBAGE_CJK_FONT`` (a font file) wins; else the first family of
     :data:`PREFERRED` that matplotlib's font manager knows, else any font it
-    knows that covers :data:`PROBE`.
+    knows that covers :data:`PROBE`, else an installed font file that covers
+    it but is missing from matplotlib's cached font list.
 
     Returns:
         The font file, or ``None`` when there is none.

@@ -44,6 +44,32 @@ def test_last_resort_font_is_not_taken_for_chinese():
     assert path is None or 'lastresort' not in path.lower()
 
 
+def test_cjk_font_installed_after_the_font_cache_is_found(monkeypatch):
+    """A font list cached before the CJK font was installed lacks it."""
+    import shutil
+    import subprocess
+
+    from matplotlib import font_manager
+
+    from mmext.visualization import fonts
+    if not shutil.which('fc-list') or not subprocess.run(
+        ['fc-list', ':lang=zh'], capture_output=True,
+            text=True).stdout.strip():
+        pytest.skip('no CJK font installed (apt-get install fonts-noto-cjk)')
+    stale = [
+        e for e in font_manager.fontManager.ttflist
+        if not fonts.covers(e.fname) or 'last resort' in e.name.lower()
+    ]
+    monkeypatch.setattr(font_manager.fontManager, 'ttflist', stale)
+    fonts._find.cache_clear()
+    try:
+        path = fonts.find_cjk_font()
+    finally:
+        fonts._find.cache_clear()
+    assert path is not None and fonts.covers(path)
+    assert 'lastresort' not in path.lower()
+
+
 def test_chinese_label_has_no_missing_glyph(cjk_font):
     import matplotlib
 
