@@ -100,7 +100,7 @@ def _find_uncached(font_manager) -> Tuple[Optional[str], Optional[str]]:
         if covers(path):
             font_manager.fontManager.addfont(path)
             global _FACE_INDEX
-            _FACE_INDEX = 0  # FT2Font and addfont read a collection's first
+            _FACE_INDEX = 0  # a collection's first face, as FT2Font reads it
             return path, font_manager.FontProperties(fname=path).get_name()
     return None, None
 
