@@ -4,6 +4,15 @@
 # wall time: README.md beside this file.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-20e_trashnet-224px.py'
 
+# Stages 5-7 at the head's rate (1x, the main job's rate) instead of the
+# family's 0.5x: 94.73 against 94.39 by 5-fold with --tta over two training
+# seeds (+0.33 +- 0.95 per fold, within the spread; ahead without TTA too).
+# 0.5x until 2026-12-02: README.md beside this file.
+custom_hooks = [
+    dict(hook, lr_mult=1.0) if hook['type'] == 'UnfreezeHook' else hook
+    for hook in _base_.custom_hooks
+]
+
 train_pipeline = [
     dict(t, scale=256) if t['type'] == 'RandomResizedCrop' else t
     for t in _base_.train_pipeline
