@@ -86,6 +86,19 @@ def make_data(root: Path) -> None:
         (root / 'meta' / f'{split}.txt').write_text('\n'.join(lines) + '\n')
 
 
+def make_config(tmp_path: Path) -> Path:
+    """Generated data under ``tmp_path/data`` and the tiny config for it."""
+    make_data(tmp_path / 'data')
+    config = tmp_path / 'tiny_dist.py'
+    config.write_text(
+        CONFIG.format(
+            base=REPO / 'configs' /
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
+            data=tmp_path / 'data',
+            batch=BATCH))
+    return config
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -117,14 +130,7 @@ def run(cmd, **env):
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_two_process_train_and_test_match_single_process(tmp_path):
-    make_data(tmp_path / 'data')
-    config = tmp_path / 'tiny_dist.py'
-    config.write_text(
-        CONFIG.format(
-            base=REPO / 'configs' /
-            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
-            data=tmp_path / 'data',
-            batch=BATCH))
+    config = make_config(tmp_path)
 
     # train with 2 processes (gloo: there is no GPU, the tools fall back)
     work = tmp_path / 'work'
@@ -279,14 +285,7 @@ def test_two_node_train_and_test_match_single_process(tmp_path):
     tests; the 2-node test CSV equals the single-process CSV of the same
     checkpoint (same rows, same order, same predictions).
     """
-    make_data(tmp_path / 'data')
-    config = tmp_path / 'tiny_dist.py'
-    config.write_text(
-        CONFIG.format(
-            base=REPO / 'configs' /
-            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py',
-            data=tmp_path / 'data',
-            batch=BATCH))
+    config = make_config(tmp_path)
     tools = REPO / 'tools'
 
     work = tmp_path / 'work'
@@ -329,3 +328,60 @@ def test_two_node_train_and_test_match_single_process(tmp_path):
         multi.drop(columns='score'), single.drop(columns='score'))
     np.testing.assert_allclose(multi['score'], single['score'], atol=1e-5)
     assert single['score'].nunique() > 1
+
+
+def test_finish_distributed_destroys_the_group():
+    """The group is destroyed before exit, not left to the interpreter.
+
+    A gloo group left alive at exit can abort the process after its work is
+    done ("terminate called without an active exception", SIGABRT): seen in
+    CI as a failed ``dist_test.sh`` whose CSV had been written.
+    """
+    import torch.distributed as dist
+
+    from mmext.engine.cpu_distributed import finish_distributed
+    finish_distributed()  # not distributed: nothing to do
+    assert not dist.is_initialized()
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{free_port()}',
+        rank=0,
+        world_size=1)
+    try:
+        finish_distributed()
+        assert not dist.is_initialized()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_train_and_test_tools_end_their_process_group(tmp_path, monkeypatch):
+    """``--launcher pytorch`` runs (one rank here) leave no group behind."""
+    import torch.distributed as dist
+
+    from mmext.apis.train_test import (run_test, run_train, test_parser,
+                                       train_parser)
+    config = make_config(tmp_path)
+    for var, value in (('RANK', '0'), ('LOCAL_RANK', '0'), ('WORLD_SIZE', '1'),
+                       ('LOCAL_WORLD_SIZE', '1'), ('MASTER_ADDR', '127.0.0.1'),
+                       ('MASTER_PORT', str(free_port()))):
+        monkeypatch.setenv(var, value)
+    work = tmp_path / 'work'
+    run_train(train_parser().parse_args([
+        str(config), '--work-dir',
+        str(work), '--no-validate', '--launcher', 'pytorch'
+    ]))
+    assert (work / 'epoch_2.pth').is_file()
+    assert not dist.is_initialized()
+
+    monkeypatch.setenv('MASTER_PORT', str(free_port()))
+    csv = tmp_path / 'preds.csv'
+    run_test(test_parser().parse_args([
+        str(config),
+        str(work / 'epoch_2.pth'), '--work-dir',
+        str(tmp_path / 'work_test'), '--out',
+        str(csv), '--launcher', 'pytorch'
+    ]))
+    assert len(pd.read_csv(csv)) == N_TEST
+    assert not dist.is_initialized()

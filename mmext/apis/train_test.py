@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..engine.cpu_distributed import setup_cpu_distributed
+from ..engine.cpu_distributed import finish_distributed, setup_cpu_distributed
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
 from ..utils.mim import mim_tool
@@ -282,6 +282,7 @@ def run_train(args: argparse.Namespace) -> Runner:
     runner = build_runner(cfg)
     check_load_from(runner, cfg)
     runner.train()
+    finish_distributed()
     return runner
 
 
@@ -555,6 +556,7 @@ def run_test(args: argparse.Namespace) -> dict:
                 out_file_path=args.out,
                 collect_device='gpu' if spans_several_nodes() else 'cpu'))
     metrics = runner.test()
+    finish_distributed()  # every rank has the metrics
     bad = (metrics or {}).get('submission/nan_predictions')
     if bad:  # every rank gets the metrics, so every rank stops here
         raise nan_error(

@@ -8,6 +8,12 @@ with no visible GPU it starts the gloo process group itself (mmengine then
 skips its own init) and selects :class:`CPUDistributedDataParallel`. With a
 GPU nothing changes. Sharding, result gathering and the CSV are mmengine's
 and this project's usual code paths.
+
+At the end of a run the tools call :func:`finish_distributed`: mmengine never
+destroys the process group, and a gloo group left to the interpreter's exit
+can abort the process after its work is done ("terminate called without an
+active exception", SIGABRT, pytorch/pytorch#190489), which torchrun reports
+as a failed job although the checkpoint or CSV was written.
 """
 import os
 
@@ -69,3 +75,18 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
             'or run on GPU nodes.')
     dist.init_process_group(backend='gloo')
     return True
+
+
+def finish_distributed() -> None:
+    """Destroy the default process group at the end of a finished run.
+
+    Every rank first waits at a barrier, so no rank tears its group down
+    while another still gathers results; then the group (gloo or NCCL,
+    whoever started it) is destroyed while the interpreter is fully alive.
+    Not distributed: nothing happens. Call it only after a run that ended
+    normally on every rank (after an error the peers may never arrive).
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()
+    dist.destroy_process_group()
