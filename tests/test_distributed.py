@@ -368,20 +368,24 @@ def test_train_and_test_tools_end_their_process_group(tmp_path, monkeypatch):
                        ('MASTER_PORT', str(free_port()))):
         monkeypatch.setenv(var, value)
     work = tmp_path / 'work'
-    run_train(train_parser().parse_args([
-        str(config), '--work-dir',
-        str(work), '--no-validate', '--launcher', 'pytorch'
-    ]))
-    assert (work / 'epoch_2.pth').is_file()
-    assert not dist.is_initialized()
+    try:
+        run_train(train_parser().parse_args([
+            str(config), '--work-dir',
+            str(work), '--no-validate', '--launcher', 'pytorch'
+        ]))
+        assert (work / 'epoch_2.pth').is_file()
+        assert not dist.is_initialized()
 
-    monkeypatch.setenv('MASTER_PORT', str(free_port()))
-    csv = tmp_path / 'preds.csv'
-    run_test(test_parser().parse_args([
-        str(config),
-        str(work / 'epoch_2.pth'), '--work-dir',
-        str(tmp_path / 'work_test'), '--out',
-        str(csv), '--launcher', 'pytorch'
-    ]))
-    assert len(pd.read_csv(csv)) == N_TEST
-    assert not dist.is_initialized()
+        monkeypatch.setenv('MASTER_PORT', str(free_port()))
+        csv = tmp_path / 'preds.csv'
+        run_test(test_parser().parse_args([
+            str(config),
+            str(work / 'epoch_2.pth'), '--work-dir',
+            str(tmp_path / 'work_test'), '--out',
+            str(csv), '--launcher', 'pytorch'
+        ]))
+        assert len(pd.read_csv(csv)) == N_TEST
+        assert not dist.is_initialized()
+    finally:  # a failed run must not leave its group to later tests
+        if dist.is_initialized():
+            dist.destroy_process_group()
