@@ -215,7 +215,11 @@ def test_config_trains_and_tests(name, data_dir, tmp_path, monkeypatch):
     if cfg.get('load_from'):
         save_model_checkpoint(cfg, tmp_path / 'start.pth')
         cfg.load_from = str(tmp_path / 'start.pth')
-    cfg_file = tmp_path / 'cfg.py'
+    # named after the config: the experiment name (file stem + the second)
+    # keys mmengine's visualizer and logger instances, so two configs run
+    # in the same second must not share one, or the second run's scalars
+    # land in the first run's work dir
+    cfg_file = tmp_path / Path(name).name
     cfg.dump(str(cfg_file))
     if any(
             str(ds.get('type', '')).endswith('FeatureCacheDataset')
