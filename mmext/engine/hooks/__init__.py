@@ -7,7 +7,8 @@
 - :class:`LastMetricsHook`: keeps the last validation's metrics (k-fold).
 - :class:`SamplePairingHook`: the on/off schedule of the
   :class:`~mmext.augments.SamplePairing` batch augment.
-- :class:`UnfreezeHook`: head-only epochs, then the backbone learns.
+- :class:`UnfreezeHook`: head-only epochs, then the backbone learns
+  (optionally with layer-wise learning-rate decay).
 """
 from .bad_images_hook import BadImageReportHook
 from .channels_last_hook import ChannelsLastHook, apply_channels_last

@@ -9,13 +9,19 @@ first ``frozen_stages`` stages of the backbone, which stay frozen through
 the backbone's own ``frozen_stages`` mechanism (mmpretrain's MobileNetV2,
 ResNet, Swin...). Their parameter groups get ``lr = lr_mult x`` the head's
 current learning rate (and ``weight_decay = decay_mult x`` the optimizer's),
-and the schedule goes on from there.
+and the schedule goes on from there. With ``layer_decay < 1`` the rate also
+falls with depth below the top of the backbone (layer-wise learning-rate
+decay, as in BEiT and ConvNeXt fine-tuning): stage ``k`` of a backbone with
+``n`` stages gets ``lr_mult x layer_decay ** (n + 1 - k)``, the stem is stage
+0 and the layers after the last stage (MobileNetV2's ``conv2``, a neck) are
+the top, at ``lr_mult``.
 
 The stage is derived from ``runner.epoch`` in ``before_train``, so
 ``--resume`` restores the right ``requires_grad`` (and the resumed optimizer
 state keeps the stage-2 learning rates).
 """
-from typing import Optional, Sequence, Set
+import re
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
@@ -40,6 +46,11 @@ class UnfreezeHook(Hook):
         decay_mult: Their weight decay relative to the optimizer's.
         norm_eval: Stage-2 ``norm_eval`` of the backbone (``None``: leave
             it as configured).
+        layer_decay: Layer-wise learning-rate decay of the backbone, in
+            ``(0, 1]`` (``1``: every unfrozen parameter at ``lr_mult``).
+            Stages are read from the parameter names: ``layer<k>``
+            (MobileNetV2, ResNet) or ``stages.<i>`` (Swin);
+            the parameters before the first stage are the stem.
     """
 
     priority = 'HIGH'
@@ -50,7 +61,13 @@ class UnfreezeHook(Hook):
                  frozen_stages: int = -1,
                  lr_mult: float = 0.1,
                  decay_mult: float = 1.0,
-                 norm_eval: Optional[bool] = None):
+                 norm_eval: Optional[bool] = None,
+                 layer_decay: float = 1.0):
+        if not 0. < layer_decay <= 1.:
+            raise ConfigError(
+                f'UnfreezeHook: layer_decay={layer_decay} is outside (0, 1].',
+                fix='use 1.0 (no decay) or a factor such as 0.8 (each stage '
+                'down from the top learns at 0.8x the one above it).')
         if unfreeze_epoch < 0:
             raise ConfigError(
                 f'UnfreezeHook: unfreeze_epoch={unfreeze_epoch} is negative.',
@@ -61,6 +78,7 @@ class UnfreezeHook(Hook):
         self.lr_mult = lr_mult
         self.decay_mult = decay_mult
         self.norm_eval = norm_eval
+        self.layer_decay = float(layer_decay)
         self.unfrozen = False
 
     # -- helpers ---------------------------------------------------------
@@ -110,22 +128,63 @@ class UnfreezeHook(Hook):
                     fix='use frozen_stages=-1 or modules=[...] instead.')
         model.train(True)
         if set_lr:
-            trainable = {
-                id(p)
+            scales = {
+                id(p): 1.0
                 for m in modules
                 for p in m.parameters() if p.requires_grad
             }
-            self._set_lr(runner, trainable)
+            if backbone is not None and self.layer_decay < 1.:
+                by_name = self.layer_scales(backbone)
+                for name, param in backbone.named_parameters():
+                    if id(param) in scales:
+                        scales[id(param)] = by_name[name]
+            self._set_lr(runner, scales)
         self.unfrozen = True
 
-    def _set_lr(self, runner, ids: Set[int]) -> None:
+    def layer_scales(self, backbone: torch.nn.Module) -> Dict[str, float]:
+        """Learning-rate scale of each backbone parameter under
+        ``layer_decay``.
+
+        Args:
+            backbone: The backbone whose parameter names give the stages.
+
+        Returns:
+            ``{parameter name: layer_decay ** (depth below the top)}``.
+        """
+        names = [name for name, _ in backbone.named_parameters()]
+        stage_ids = []
+        for name in names:
+            match = re.match(r'(?:layer(\d+)|stages\.(\d+))\.', name)
+            if match:
+                layer, stage = match.groups()  # layer<k> from 1, stages. 0
+                stage_ids.append(int(layer) if layer else int(stage) + 1)
+            else:
+                stage_ids.append(None)
+        if not any(s is not None for s in stage_ids):
+            raise ConfigError(
+                f'UnfreezeHook: layer_decay={self.layer_decay}, but no '
+                f'stage is found in the parameter names of '
+                f'{type(backbone).__name__} (expected layer<k>. or '
+                'stages.<i>.).',
+                fix='use layer_decay=1.0 with this backbone.')
+        top = max(s for s in stage_ids if s is not None) + 1
+        scales, seen_stage = {}, False
+        for name, stage in zip(names, stage_ids):
+            if stage is not None:
+                seen_stage = True
+            else:  # before the first stage: stem; after it: top layers
+                stage = top if seen_stage else 0
+            scales[name] = self.layer_decay**(top - stage)
+        return scales
+
+    def _set_lr(self, runner, scales: Dict[int, float]) -> None:
         optimizer = getattr(runner.optim_wrapper, 'optimizer', None)
         if optimizer is None:
             raise ConfigError(
                 'UnfreezeHook supports a single optimizer (OptimWrapper).')
         head_lr, mixed = None, False
         for group in optimizer.param_groups:
-            inside = [id(p) in ids for p in group['params']]
+            inside = [id(p) in scales for p in group['params']]
             if any(inside) and not all(inside):
                 mixed = True
             if not any(inside) and head_lr is None and any(
@@ -143,8 +202,9 @@ class UnfreezeHook(Hook):
             head_lr = optimizer.defaults['lr']
         decay = optimizer.defaults.get('weight_decay', 0.) * self.decay_mult
         for group in optimizer.param_groups:
-            if group['params'] and id(group['params'][0]) in ids:
-                group['lr'] = head_lr * self.lr_mult
+            if group['params'] and id(group['params'][0]) in scales:
+                group['lr'] = (
+                    head_lr * self.lr_mult * scales[id(group['params'][0])])
                 group['initial_lr'] = group['lr']
                 if 'weight_decay' in group:
                     group['weight_decay'] = decay
@@ -152,7 +212,10 @@ class UnfreezeHook(Hook):
             f'UnfreezeHook: epoch {runner.epoch}: unfroze '
             f'{", ".join(self.module_names)} (frozen_stages='
             f'{self.frozen_stages}), lr {head_lr * self.lr_mult:.3g} '
-            f'(head {head_lr:.3g} x {self.lr_mult}).')
+            f'(head {head_lr:.3g} x {self.lr_mult})' +
+            (f', x {self.layer_decay} per stage below the top '
+             f'(lowest {head_lr * self.lr_mult * min(scales.values()):.3g})'
+             if self.layer_decay < 1. else '') + '.')
 
     # -- hook points -----------------------------------------------------
     def before_train(self, runner) -> None:

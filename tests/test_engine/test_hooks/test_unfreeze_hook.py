@@ -214,8 +214,10 @@ def test_shared_param_group_is_refused(data_root, tmp_path):
 
 class StageProbe(Hook):
     """Records, at each epoch's first iteration: which backbone parameters
-    learn, the rate and weight decay of ``param`` against the head's, and
-    whether ``adapting`` and ``frozen`` (module names) are in train mode."""
+    learn, the rate and weight decay of ``param`` against the head's, the
+    rate of every learning parameter relative to the head's (``rates``,
+    ``None``: frozen), and whether ``adapting`` and ``frozen`` (module
+    names) are in train mode."""
 
     priority = 'LOW'
 
@@ -248,13 +250,18 @@ class StageProbe(Hook):
             for g in runner.optim_wrapper.optimizer.param_groups
             for p in g['params']
         }
+        head_lr = group[id(model.head.fc.weight)]['lr']
         self.seen[runner.epoch] = dict(
             grad={
                 n: p.requires_grad
                 for n, p in params.items()
             },
             bb_lr=group[id(params[self.param])]['lr'],
-            head_lr=group[id(model.head.fc.weight)]['lr'],
+            head_lr=head_lr,
+            rates={
+                n: group[id(p)]['lr'] / head_lr if p.requires_grad else None
+                for n, p in params.items()
+            },
             decay={  # (the optimizer leaves out what is frozen at build)
                 n: group[id(p)].get('weight_decay')
                 for n, p in params.items() if id(p) in group
@@ -374,3 +381,71 @@ def test_swin_frozen_stages_and_weight_decay(data_root, tmp_path):
     # (why the Swin config does not use the hook)
     assert cfg.optim_wrapper.paramwise_cfg.norm_decay_mult == 0.
     assert fine_tune['decay']['stages.2.blocks.0.norm1.weight'] == 0.05
+
+
+def test_layer_decay_rates_fall_by_stage(data_root, tmp_path):
+    """layer_decay=0.5 with lr_mult=0.5: conv2 (above the last stage) at
+    0.5x the head's rate, each stage below at half the one above, down to
+    stage 3; the stem and stages 1-2 frozen (frozen_stages=2)."""
+    hook = dict(
+        type='UnfreezeHook',
+        unfreeze_epoch=1,
+        frozen_stages=2,
+        lr_mult=0.5,
+        layer_decay=0.5)
+    cfg = make_cfg(data_root, tmp_path, hook, 2)
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg)
+    probe = StageProbe('layer3.0.conv.0.conv.weight', 'layer3.0.conv.0.bn',
+                       'layer2.0.conv.0.bn')
+    runner.register_hook(probe)
+    runner.train()
+    assert all(rate is None for rate in probe.seen[0]['rates'].values())
+    assert probe.seen[1]['adapting'] and not probe.seen[1]['frozen']
+    expected = {'conv2': 0.5, 'conv1': None, 'layer1': None, 'layer2': None}
+    expected.update({f'layer{k}': 0.5 * 0.5**(8 - k) for k in range(3, 8)})
+    check_rates(probe.seen[1]['rates'], expected)
+
+
+def check_rates(rates: dict, expected: dict, rel: float = 1e-6) -> None:
+    """Each parameter's rate (relative to the head's, ``None``: frozen) is
+    its top-level module's ``expected`` one."""
+    for name, rate in rates.items():
+        want = expected[name.split('.')[0]]
+        if want is None:
+            assert rate is None, name
+        else:
+            assert rate == pytest.approx(want, rel=rel), name
+
+
+@pytest.mark.parametrize('decay', [0., -0.5, 1.5])
+def test_layer_decay_outside_0_1_is_refused(decay):
+    from mmext.engine.hooks.unfreeze_hook import UnfreezeHook
+    with pytest.raises(ConfigError, match='layer_decay'):
+        UnfreezeHook(unfreeze_epoch=1, layer_decay=decay)
+
+
+def test_layer_scales_of_resnet_and_swin_names():
+    """Stages read from ResNet's ``layer<k>`` and Swin's ``stages.<i>``:
+    the stem sits below stage 1, the layers after the last stage on top."""
+    from mmpretrain.models.backbones import ResNet, SwinTransformer
+
+    from mmext.engine.hooks.unfreeze_hook import UnfreezeHook
+    hook = UnfreezeHook(unfreeze_epoch=1, layer_decay=0.5)
+    resnet = hook.layer_scales(ResNet(depth=18))
+    assert resnet['conv1.weight'] == resnet['bn1.weight'] == 0.5**5
+    assert resnet['layer1.0.conv1.weight'] == 0.5**4
+    assert resnet['layer4.1.bn2.bias'] == 0.5
+    swin = hook.layer_scales(
+        SwinTransformer(arch='tiny', img_size=64, window_size=2))
+    assert swin['patch_embed.projection.weight'] == 0.5**5
+    assert swin['stages.0.blocks.0.attn.w_msa.qkv.weight'] == 0.5**4
+    assert swin['stages.3.blocks.1.norm2.weight'] == 0.5
+    assert swin['norm3.weight'] == 1.0
+
+
+def test_layer_decay_without_stages_is_refused():
+    from mmext.engine.hooks.unfreeze_hook import UnfreezeHook
+    hook = UnfreezeHook(unfreeze_epoch=1, layer_decay=0.8)
+    with pytest.raises(ConfigError, match='no stage'):
+        hook.layer_scales(torch.nn.Sequential(torch.nn.Linear(2, 2)))
