@@ -54,8 +54,8 @@ SECTIONS = (
     ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
     ('benchmarks/RESULTS.md', '### A second seed'),
     ('benchmarks/RESULTS.md', '### The main job after the k-fold worker fix'),
-    # the 30-epoch, 288 px, RandAugment, milder-crop, 40-epoch, larger-test
-    # and Mixup sections, timed runs
+    # the 30-epoch, 288 px, RandAugment, milder-crop, 40-epoch, larger-test,
+    # Mixup, CutMix and layer-wise LR decay sections, timed runs
     ('benchmarks/RESULTS.md', '### 30 epochs at 256 px'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
 )

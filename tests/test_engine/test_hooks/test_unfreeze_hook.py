@@ -418,6 +418,25 @@ def check_rates(rates: dict, expected: dict, rel: float = 1e-6) -> None:
             assert rate == pytest.approx(want, rel=rel), name
 
 
+def test_layer_decay_config_rates_fall_by_stage(data_root, tmp_path):
+    """The layer-wise LR decay recipe: head only in epoch 0; from epoch 1
+    conv2 learns at the head's rate and each stage below it at 0.8x the one
+    above (stage 7 0.8x ... stage 3 0.8^5 x); the stem and stages 1-2 stay
+    frozen."""
+    probe = StageProbe('layer3.0.conv.0.conv.weight', 'layer3.0.conv.0.bn',
+                       'layer2.0.conv.0.bn')
+    train_config(
+        'recipe/mobilenet-v2_in1k-pre-ft-stage3-lld0.8_1xb32-cos-30e_'
+        'trashnet-256px.py', data_root, tmp_path, probe)
+    head_only, fine_tune = probe.seen[0]['rates'], probe.seen[1]['rates']
+    assert all(rate is None for rate in head_only.values())
+    expected = {'conv2': 1.0}
+    expected.update({f'layer{k}': 0.8**(8 - k) for k in range(3, 8)})
+    expected.update({'conv1': None, 'layer1': None, 'layer2': None})
+    # (the schedule's eta_min moves the ratios by under 0.1 %)
+    check_rates(fine_tune, expected, rel=1e-2)
+
+
 @pytest.mark.parametrize('decay', [0., -0.5, 1.5])
 def test_layer_decay_outside_0_1_is_refused(decay):
     from mmext.engine.hooks.unfreeze_hook import UnfreezeHook
