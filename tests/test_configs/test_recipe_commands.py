@@ -55,8 +55,8 @@ SECTIONS = (
     ('benchmarks/RESULTS.md', '### A second seed'),
     ('benchmarks/RESULTS.md', '### The main job after the k-fold worker fix'),
     # the 30-epoch, 288 px, RandAugment, milder-crop, 40-epoch, larger-test,
-    # Mixup, CutMix, layer-wise LR decay and 40-epoch second-seed sections,
-    # timed runs
+    # Mixup, CutMix, layer-wise LR decay, 40-epoch second-seed and
+    # SamplePairing sections, timed runs
     ('benchmarks/RESULTS.md', '### 30 epochs at 256 px'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
 )
