@@ -9,6 +9,12 @@ skips its own init) and selects :class:`CPUDistributedDataParallel`. With a
 GPU nothing changes. Sharding, result gathering and the CSV are mmengine's
 and this project's usual code paths.
 
+Two launchers work on the CPU: ``pytorch`` (torchrun sets ``RANK``,
+``WORLD_SIZE``, ``MASTER_ADDR``/``PORT``) and ``slurm`` (``srun`` sets
+``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID`` and the node list; the
+rendezvous is the first node of the job, port ``MASTER_PORT`` or 29500, read
+by mmengine's own ``_init_dist_slurm``).
+
 At the end of a run the tools call :func:`finish_distributed`: mmengine never
 destroys the process group, and a gloo group left to the interpreter's exit
 can abort the process after its work is done ("terminate called without an
@@ -16,10 +22,12 @@ active exception", SIGABRT, pytorch/pytorch#190489), which torchrun reports
 as a failed job although the checkpoint or CSV was written.
 """
 import os
+from unittest import mock
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
+from mmengine.dist.utils import _init_dist_slurm
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODEL_WRAPPERS
 
@@ -67,14 +75,46 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
             wrapper, type='CPUDistributedDataParallel')
     if dist.is_initialized():
         return False
+    if launcher == 'slurm':
+        init_slurm_gloo()
+        return True
     if launcher != 'pytorch' or 'RANK' not in os.environ:
         raise ConfigError(
             f'--launcher {launcher} on a machine without a GPU: only the '
-            'pytorch launcher (torchrun) is supported on the CPU.',
+            'pytorch launcher (torchrun) and the slurm launcher (srun) are '
+            'supported on the CPU.',
             fix='use bash tools/dist_train.sh CONFIG N (or dist_test.sh), '
-            'or run on GPU nodes.')
+            'GPUS_PER_NODE=0 bash tools/slurm_train.sh (or slurm_test.sh) '
+            'on a Slurm cluster, or run on GPU nodes.')
     dist.init_process_group(backend='gloo')
     return True
+
+
+def init_slurm_gloo() -> None:
+    """Start the gloo group of a task that ``srun`` started.
+
+    mmengine's ``_init_dist_slurm`` reads the rank, the world size and the
+    local rank from Slurm's variables, the master address from
+    ``scontrol show hostnames $SLURM_NODELIST`` (unless ``MASTER_ADDR`` is
+    set) and the port from ``MASTER_PORT`` (29500 if unset); its only GPU
+    call, ``torch.cuda.set_device``, is skipped here.
+
+    Raises:
+        ConfigError: Not inside a Slurm job step (no ``SLURM_PROCID``).
+    """
+    missing = [
+        var for var in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
+        if var not in os.environ
+    ]
+    if missing:
+        raise ConfigError(
+            f'--launcher slurm outside a Slurm job step: {", ".join(missing)} '
+            'not set (srun sets them for each task).',
+            fix='start it with srun, e.g. GPUS_PER_NODE=0 TASKS=2 bash '
+            'tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR, or use '
+            '--launcher pytorch with torchrun (tools/dist_train.sh).')
+    with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
+        _init_dist_slurm('gloo')
 
 
 def finish_distributed() -> None:
