@@ -193,7 +193,8 @@ class LocalSlurm:
     def stop(self) -> None:
         """Cancel what still runs, stop the daemons by PID, remove the
         folder."""
-        if 'slurmctld' in self.procs and self.procs['slurmctld'].poll() is None:
+        if 'slurmctld' in self.procs and self.procs['slurmctld'].poll(
+        ) is None:
             subprocess.run(['scancel', '--full', f'--partition={PARTITION}'],
                            env=self.env(),
                            capture_output=True,

@@ -7,7 +7,9 @@ commands as pasted, in a folder laid out like the checkout: ``tools`` and
 ``mmext`` link to it, and the config the docs name is a tiny stand-in that
 inherits from the real one (a small ResNet-18 on generated images, as
 ``test_distributed.py`` uses). The tasks meet through gloo
-(``--launcher slurm`` on a machine without a GPU).
+(``--launcher slurm`` on a machine without a GPU). The environment sets
+``OMP_NUM_THREADS=1``, which the scripts keep, so the 2 tasks of 16 booked
+cores share this machine's 2 real ones without oversubscribing them.
 
 The GPU-mode ``srun`` line, which no cluster here can run, is checked
 against the one the scripts always printed (``DRY_RUN=1``).
@@ -54,7 +56,10 @@ def job_env(cluster: LocalSlurm, **extra) -> dict:
     """The tools' test environment (one thread per task), on the cluster,
     with a rendezvous port of its own."""
     return cluster.env(
-        tool_env(), MASTER_PORT=str(free_port()), PYTHONUNBUFFERED='1', **extra)
+        tool_env(),
+        MASTER_PORT=str(free_port()),
+        PYTHONUNBUFFERED='1',
+        **extra)
 
 
 def run_job(cmd: list, cluster: LocalSlurm, cwd: Path, **env) -> str:
@@ -336,20 +341,24 @@ def test_gpu_mode_srun_line_is_unchanged():
     [
         (dict(GPUS_PER_NODE='0', CPUS_PER_NODE='32', CPUS_PER_TASK='16'),
          ['--ntasks=2', '--ntasks-per-node=2', '--cpus-per-task=16']),
-        (dict(GPUS_PER_NODE='0', TASKS='4', CPUS_PER_NODE='32',
-              CPUS_PER_TASK='16'),
+        (dict(
+            GPUS_PER_NODE='0',
+            TASKS='4',
+            CPUS_PER_NODE='32',
+            CPUS_PER_TASK='16'),
          ['--ntasks=4', '--ntasks-per-node=2', '--cpus-per-task=16']),
         (dict(TASKS_PER_NODE='4', CPUS_PER_NODE='64'),
          ['--ntasks=4', '--ntasks-per-node=4', '--cpus-per-task=16']),
         # neither tasks per node nor cores per node: Slurm packs by CPUs
-        (dict(GPUS_PER_NODE='0', TASKS='3', CPUS_PER_TASK='2'),
-         ['--ntasks=3', '--cpus-per-task=2']),
+        (dict(GPUS_PER_NODE='0', TASKS='3',
+              CPUS_PER_TASK='2'), ['--ntasks=3', '--cpus-per-task=2']),
     ])
 def test_cpu_mode_sizes_tasks_by_cores(env, expected):
     """CPU mode asks for no GRES and sizes the tasks from the core counts."""
     words = dry_run('slurm_train.sh', 'cpu', 'j', 'cfg.py', 'w', **env)
     assert words[:3] == ['srun', '-p', 'cpu']
-    assert words[4:4 + len(expected) + 1] == expected + ['--kill-on-bad-exit=1']
+    assert words[4:4 + len(expected) +
+                 1] == expected + ['--kill-on-bad-exit=1']
 
 
 def test_help_and_bad_cpu_settings():
