@@ -14,7 +14,7 @@ from mmext.transforms.gaussian_noise import GaussianNoise
 REPO = Path(__file__).resolve().parents[2]
 PHOTOGEO = (
     REPO / 'configs' / 'ablations' /
-    'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet_photogeo.py')
+    'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-photogeo-10e_trashnet.py')
 
 
 def image(dtype=np.uint8, shape=(40, 30, 3), value=None):

@@ -1,4 +1,4 @@
-# + label smoothing 0.1 (the Swin recipe's value).
+# Ablation base + label smoothing 0.1.
 _base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
 
 model = dict(

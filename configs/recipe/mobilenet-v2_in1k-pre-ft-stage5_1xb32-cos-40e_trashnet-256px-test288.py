@@ -1,7 +1,4 @@
-# The 40-epoch / 256 px recipe tested at resize 320 / crop 288 instead of
-# 292 / 256 (training unchanged): the best by 5-fold with --tta, about 95.3 %
-# over two training seeds (95.13 +- 1.33, 95.51 +- 0.39). Estimates and wall
-# time: README.md beside this file.
+# The 40-epoch / 256 px recipe tested at resize 320 / crop 288.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-40e_trashnet-256px.py'
 
 test_pipeline = [

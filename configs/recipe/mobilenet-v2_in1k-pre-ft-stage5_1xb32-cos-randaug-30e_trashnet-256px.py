@@ -1,9 +1,4 @@
-# The 30-epoch / 256 px recipe + RandAugment with the Swin recipe's policies
-# (timm's "increasing" set: 2 ops per image, magnitude 9 +- 0.5 of 10, as in
-# configs/ablations/..._randaug.py), after the recipe's flips and colour
-# jitter: the regulariser at the longest schedule measured by k-fold.
-# 5-fold: -1.53 +- 1.45 per fold with --tta against the 30-epoch recipe
-# (93.46 +- 1.02, one seed): did not help. README.md beside this file.
+# The 30-epoch / 256 px recipe + RandAugment (Swin policies).
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-30e_trashnet-256px.py'
 
 bgr_mean = [103.53, 116.28, 123.675]  # LoadImageFromFile gives BGR

@@ -1,10 +1,4 @@
-# The 20-epoch / 224 px recipe + quarter turns: the square training crop is
-# turned by +-90 degrees half of the time (exact, no padding), so with the
-# recipe's two flips every crop is shown in one of the 8 orientations of the
-# square (its symmetry group D4) with equal chance: TrashNet objects lie on a
-# table photographed from above. --tta averages the same 8 orientations.
-# Not better than the recipe with its 4-flip --tta; 5-fold result: README.md
-# beside this file ("What did not help").
+# The 20-epoch / 224 px recipe + quarter turns (8 orientations).
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-20e_trashnet-224px.py'
 
 train_pipeline = _base_.train_pipeline[:2] + [

@@ -1,6 +1,4 @@
-# + SamplePairing (Inoue 2018): each training image averaged with another one,
-# label kept. Schedule as in the paper, scaled to 10 epochs: off in epoch 1,
-# then 8 on / 2 off, and off in the last epoch (log epochs 2-9 on).
+# Ablation base + SamplePairing with the paper's on/off schedule.
 _base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
 
 model = dict(train_cfg=dict(augments=dict(type='SamplePairing', prob=1.0)))

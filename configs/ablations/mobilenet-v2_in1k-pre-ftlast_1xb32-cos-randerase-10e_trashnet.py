@@ -1,6 +1,4 @@
-# + RandomErasing (Zhong 2020) as in the Swin recipe: p=0.25, random pixels
-# drawn around the ImageNet mean (BGR, since images are BGR until the
-# data preprocessor).
+# Ablation base + RandomErasing, p=0.25.
 _base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
 
 train_pipeline = [

