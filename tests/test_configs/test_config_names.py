@@ -12,8 +12,8 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
-    osp.relpath(p, REPO)
-    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    osp.relpath(p, REPO) for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p.split(osp.sep))
 # A result in a comment: an accuracy figure, a "+-" spread, a fold score.
 RESULT = re.compile(r'\b\d{2}\.\d{2}\b|\+-|-fold\b|top-1')

@@ -46,7 +46,6 @@ def commands(doc: str, section: str) -> list:
 # overlap; each command is checked once.
 SECTIONS = (
     ('configs/recipe/README.md', '## From the pretrained weights'),
-    ('configs/recipe/README.md', '## Results by 5-fold'),
     ('configs/recipe/README.md', '## Distillation'),
     ('docs/competition.md', '## Checkpoint averaging'),
     ('docs/competition.md', '### Comparing recipes'),
