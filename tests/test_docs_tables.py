@@ -106,7 +106,8 @@ def test_plot_hash_follows_figures(tmp_path):
 
 # The figure rule of CONTRIBUTING.md: an accuracy figure (two digits, two
 # decimals) stands in at most two docs/config files outside the generated
-# tables and the dated logs of benchmarks/logs/.
+# tables and the dated logs of benchmarks/logs/ (and, as the before-stop
+# check counts it, in fewer than four with the generated tables).
 FIGURE = re.compile(r'\b\d{2}\.\d{2}\b')
 
 
@@ -126,6 +127,10 @@ def _figure_files(strip_generated: bool):
             continue
         with open(osp.join(REPO, rel), encoding='utf-8') as f:
             text = f.read()
+        if rel.endswith('.py'):  # a config's comments; its code holds
+            text = '\n'.join(  # constants such as the ImageNet std 57.12
+                line.split('#', 1)[1] for line in text.splitlines()
+                if '#' in line)
         if strip_generated:
             text = MARKER.sub('', text)
         for fig in set(FIGURE.findall(text)):
