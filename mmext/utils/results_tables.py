@@ -115,10 +115,24 @@ def _minutes(model: dict) -> str:
 
 
 def _table(header: Tuple[str, ...], rows: List[List[str]]) -> str:
-    """A Markdown table."""
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
-    return '\n'.join(lines) + '\n'
+    """A Markdown table as mdformat (with mdformat-tables) writes it.
+
+    Columns are padded to their widest cell, so the lint's formatter leaves
+    the generated text as it is; blank lines set the table off from the
+    marker comments.
+    """
+    cells = [list(header)] + [list(row) for row in rows]
+    widths = [
+        max(3, max(len(row[i]) for row in cells)) for i in range(len(header))
+    ]
+
+    def line(row: List[str]) -> str:
+        return '| ' + ' | '.join(
+            cell.ljust(width) for cell, width in zip(row, widths)) + ' |'
+
+    lines = [line(cells[0]), line(['-' * w for w in widths])]
+    lines += [line(row) for row in cells[1:]]
+    return '\n' + '\n'.join(lines) + '\n\n'
 
 
 def _summary_row(model: dict, doc: str) -> List[str]:
