@@ -67,6 +67,16 @@ def test_changed_figure_is_caught(tmp_path):
     assert not update_docs(str(root), check=True)
 
 
+def test_bad_metafile_is_named(tmp_path):
+    """A metafile that is not YAML gives one error naming it."""
+    from mmext.errors import ConfigError
+    root = _copy_repo(tmp_path)
+    (root / 'configs' / 'metafile.yml').write_text(
+        'Models:\n  - Name: x\n    Notes: a: b: c\n', encoding='utf-8')
+    with pytest.raises(ConfigError, match='configs/metafile.yml'):
+        load_models(str(root))
+
+
 def test_unknown_table_is_an_error():
     """A misspelt table name is refused, not rendered empty."""
     models = load_models(REPO)

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from ..errors import ConfigError
 from ..fileio import atomic_write
 
 PREFIX = 'mobilenet-v2_in1k-pre-'
@@ -56,13 +57,23 @@ def load_models(repo: str) -> List[dict]:
         The metafiles' ``Models`` entries, in the index's order, each with
         ``Folder`` added (the config's folder below ``configs/``, ``.`` for
         ``configs/`` itself).
+
+    Raises:
+        ConfigError: a metafile that is not valid YAML, named.
     """
     with open(osp.join(repo, 'model-index.yml'), encoding='utf-8') as f:
         index = yaml.safe_load(f)
     models = []
     for rel in index['Import']:
         with open(osp.join(repo, rel), encoding='utf-8') as f:
-            for model in yaml.safe_load(f).get('Models') or []:
+            try:
+                doc = yaml.safe_load(f)
+            except yaml.YAMLError as e:
+                raise ConfigError(
+                    f'{rel} is not valid YAML ({str(e).splitlines()[0]}, '
+                    f'{getattr(e, "problem_mark", "")}). Fix the metafile; '
+                    'a value holding ": " needs quotes.') from None
+            for model in doc.get('Models') or []:
                 folder = osp.dirname(osp.relpath(model['Config'], 'configs'))
                 models.append(dict(model, Folder=folder or '.'))
     return models
