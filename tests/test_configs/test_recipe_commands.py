@@ -1,7 +1,7 @@
-"""The commands configs/recipe/README.md, configs/README.md's recipe for the
-other sets, docs/competition.md's soup and k-fold sections and the latest
-k-fold logs of benchmarks/logs/ show
-work when pasted: every tool accepts its arguments, every config they name
+"""The commands of README.md (quick start, journeys), configs/recipe/README.md,
+configs/README.md's recipe for the other sets, docs/competition.md's soup and
+k-fold sections and the latest k-fold logs of benchmarks/logs/ show work when
+pasted: every tool accepts its arguments, every config they name
 loads, and every --cfg-options key configures something.
 
 Training the recipe itself takes minutes per epoch; its configs train and
@@ -74,6 +74,9 @@ SECTIONS = (
     ('benchmarks/logs/2026-12-03_a-second-seed-for-40-epochs-the.md', '#'),
     ('benchmarks/logs/2026-12-03_samplepairing-at-30-epochs.md', '#'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
+    # the README's quick start and four journeys
+    ('README.md', '## Quick start'),
+    ('README.md', '## Four journeys'),
 )
 CASES = [(doc, list(cmd))
          for doc, cmd in dict.fromkeys((doc, tuple(cmd))
@@ -111,6 +114,11 @@ def test_command_is_accepted(doc, cmd, monkeypatch):
     if tool == 'tools/ensemble.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
         assert len(args.csv) >= 2 and args.out
+        return
+    if tool in ('tools/demo.py', 'tools/analysis/vis_cam.py'):
+        args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
+        assert (REPO / args.config).is_file(), f'{doc}: {args.config}'
+        load_config(str(REPO / args.config))
         return
     if tool == 'tools/kfold.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
