@@ -1,28 +1,11 @@
-# The main job: MobileNetV2 from ImageNet weights, fine-tuned on TrashNet
-# (6 classes) in about 5 minutes on a 2-core CPU. One head-only epoch
-# (UnfreezeHook), then stages 5-7 and the last 1x1 conv learn at the head's
-# rate with BatchNorm adapting (the stem and stages 1-4, where most
-# of the compute of a backward pass lies, stay frozen); label smoothing, an
-# EMA of the weights (validated and saved in place of the raw weights),
-# channels-last. Trained on 160 px crops, tested on the
-# dataset base's 224 px centre crop. 5-fold estimate and wall time:
-# configs/README.md and benchmarks/RESULTS.md. Faster alternatives: the
-# head-only config beside it and configs/feature_cache/ (cached features).
+# The main job: MobileNetV2 fine-tuned on TrashNet by the shared recipe.
 _base_ = [
-    './_base_/models/mobilenet-v2_in1k-pre.py',
+    './_base_/recipes/mobilenet-v2_in1k-pre-ft-stage5.py',
     './_base_/datasets/trashnet_bs32.py',
     './_base_/schedules/sgd_cosine_warmup.py',
-    './_base_/default_runtime.py',
 ]
 
-model = dict(
-    backbone=dict(frozen_stages=4, norm_eval=True),  # stage 2: norm_eval off
-    head=dict(
-        num_classes=6,
-        topk=(1, ),
-        loss=dict(
-            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
-)
+model = dict(head=dict(num_classes=6, topk=(1, )))
 
 optim_wrapper = dict(
     optimizer=dict(lr=0.01, weight_decay=1e-4),
@@ -41,17 +24,5 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-
-custom_hooks = _base_.custom_hooks + [
-    dict(type='ChannelsLastHook'),  # 1.4x faster on a CPU
-    dict(
-        type='UnfreezeHook',
-        unfreeze_epoch=1,
-        frozen_stages=4,
-        lr_mult=1.0,  # 0.5 until 2026-12-01 (benchmarks/RESULTS.md)
-        norm_eval=False),
-    # ~100-iteration averaging window (56 iterations per epoch)
-    dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
-]
 
 train_cfg = dict(max_epochs=8, val_interval=4)

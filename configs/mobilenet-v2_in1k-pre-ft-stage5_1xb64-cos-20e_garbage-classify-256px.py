@@ -1,9 +1,4 @@
-# The 20-epoch config on 256 px training crops, tested at resize 292 / crop
-# 256, as TrashNet's best single model (recipe/mobilenet-v2_in1k-pre-ft-
-# stage5_1xb32-cos-20e_trashnet-256px.py, ~94.7 by 5-fold with --tta over
-# two seeds), with stages 5-7 at the head's rate as there (1x instead of the
-# 0.5x inherited; on TrashNet +0.33 +- 0.95 per fold with --tta, within the
-# spread: configs/README.md). No results yet.
+# The 20-epoch / 256 px TrashNet recipe on garbage_classify.
 _base_ = ('./mobilenet-v2_in1k-pre-ft-stage5_1xb64-cos-20e_'
           'garbage-classify-224px.py')
 

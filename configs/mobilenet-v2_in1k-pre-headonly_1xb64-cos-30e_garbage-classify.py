@@ -1,5 +1,4 @@
-# MobileNetV2 from ImageNet weights, backbone frozen, linear head on the
-# 40-class Huawei garbage_classify set.
+# Head-only MobileNetV2 on the 40-class garbage_classify set.
 _base_ = [
     './_base_/models/mobilenet-v2_in1k-pre.py',
     './_base_/datasets/garbage_classify_bs32.py',

@@ -1,5 +1,4 @@
-# ResNet-50 from ImageNet weights, stem + first 2 stages frozen, SGD with step
-# decay at epochs 20/40/60 (the mmcls competition notes' best ResNet trial).
+# ResNet-50, stem + 2 stages frozen, SGD step decay, garbage_classify.
 _base_ = [
     './_base_/models/resnet50_in1k-pre.py',
     './_base_/datasets/garbage_classify_bs32.py',

@@ -1,13 +1,4 @@
-# What carries from the TrashNet main job (mobilenet-v2_in1k-pre-ft-stage5_
-# 1xb32-cos-8e_trashnet.py) to ResNet-50, as a diff against the step-decay
-# config it inherits: one head-only epoch, then stages 3-4 learn at 0.5x the
-# head's rate (the stem and stages 1-2 stay frozen, as in the base) with
-# BatchNorm adapting, label smoothing, an EMA of the weights, warmup + cosine
-# instead of steps. Not carried: channels-last (0.85x on a CPU for ResNet-50,
-# benchmarks/RESULTS.md) and the 160 px train crop (a CPU-time choice
-# measured for MobileNetV2 only): 224 px as the base. No results yet.
-# Scaled as the MobileNetV2 config beside it (configs/README.md): 8 epochs,
-# EMA window ~22% of the run (0.22 x 8 x 209 iterations): momentum 0.0027.
+# The main job's recipe on ResNet-50, garbage_classify.
 _base_ = './resnet50_in1k-pre-frozen2_1xb64-step-70e_garbage-classify.py'
 
 model = dict(

@@ -1,6 +1,4 @@
-# Swin-T fine-tuned end to end from ImageNet weights with mmpretrain's Swin
-# recipe: RandAugment (timm's increasing policies), RandomErasing,
-# Mixup/CutMix, label smoothing, AdamW with cosine decay after a linear warmup.
+# Swin-T fine-tuned end to end with mmpretrain's Swin recipe.
 _base_ = [
     './_base_/models/swin-tiny_in1k-pre.py',
     './_base_/datasets/garbage_classify_bs32.py',

@@ -22,6 +22,7 @@ SCRIPT_PACKAGE = {
     'double-quote-string-fixer': 'pre-commit-hooks',
     'check-yaml': 'pre-commit-hooks',
     'check-merge-conflict': 'pre-commit-hooks',
+    'mdformat': 'mdformat',
 }
 
 
@@ -53,8 +54,10 @@ def test_hooks_are_local_and_their_tools_pinned():
             assert SCRIPT_PACKAGE[script] in pins, script
             ids.append(hook['id'])
     for required in ('flake8', 'isort', 'yapf', 'codespell', 'interrogate',
-                     'trailing-whitespace', 'end-of-file-fixer'):
+                     'trailing-whitespace', 'end-of-file-fixer', 'mdformat'):
         assert required in ids
+    # tables stay readable: mdformat-tables is pinned beside mdformat
+    assert 'mdformat-tables' in pins
 
 
 def test_openmmlab_settings():

@@ -1,8 +1,4 @@
-# Baseline of the augmentation ablations (configs/ablations/*): MobileNetV2
-# from ImageNet weights on TrashNet, like the main head-only job but with the
-# last stage (layer7 + the final 1x1 conv) fine-tuned at 0.1x the head's LR, so
-# augmentations have features to act on. Every other file here inherits this
-# one and changes a few keys: an ablation is a diff. See docs/augmentations.md.
+# Augmentation ablations' base: head + last stage at 0.1x LR, 10 epochs.
 _base_ = '../mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'
 
 model = dict(backbone=dict(frozen_stages=6))  # layer7 + conv2 trainable

@@ -1,9 +1,4 @@
-# The course reports' MobileNetV2 head-only recipe on TrashNet (6 classes):
-# frozen backbone, the course's augmentation (random resized crop 0.08-1,
-# flip, colour jitter 0.4), SGD momentum 0.9, weight decay 4e-5, cosine
-# 0.03 -> 0.01, batch 64, 40 epochs (report a's batch-size trials).
-# Compare with
-#   ./mobilenet-v2_in1k-pre-headonly_1xb64-cos-repeat4-40e_trashnet.py
+# The course reports' head-only MobileNetV2 recipe on TrashNet.
 _base_ = [
     '../_base_/models/mobilenet-v2_in1k-pre.py',
     '../_base_/datasets/trashnet_bs32.py',

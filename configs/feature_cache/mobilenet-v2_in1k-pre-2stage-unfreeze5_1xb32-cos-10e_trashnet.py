@@ -1,8 +1,4 @@
-# Two-stage fine-tuning in one config: 5 head-only epochs (backbone frozen,
-# BatchNorm statistics fixed), then the whole MobileNetV2 fine-tunes for 5
-# more with 0.1x the head's learning rate (UnfreezeHook). --resume keeps the
-# stage right. To unfreeze only the last stages, set frozen_stages=k in the
-# hook (the stem and layers 1..k stay frozen).
+# Two-stage fine-tuning: 5 head-only epochs, then all layers at 0.1x LR.
 _base_ = ['../mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py']
 
 # The hook does the freezing; keep BN statistics fixed in both stages

@@ -1,7 +1,4 @@
-# The course reports' "repeat" trick on cached features: each training image
-# is extracted 5 times through the random training pipeline
-# (RandomResizedCrop + flip); every epoch serves each image once, as one of
-# its 5 copies at random. Extraction costs 5 passes over the training set.
+# Head-only training on 5 cached augmented views per image.
 _base_ = ['./mobilenet-v2_in1k-pre-headonly-cached_1xb32-cos-10e_trashnet.py']
 
 train_dataloader = dict(

@@ -1,12 +1,4 @@
-# The main job
-# (configs/mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py)
-# trained on cached features: the frozen MobileNetV2 runs ONCE over train/val
-#   python tools/extract_features.py configs/feature_cache/<this file>
-# and then every epoch trains the same linear head (same loss, optimizer,
-# schedule, checkpoints, metrics) on the stored pooled features:
-#   python tools/train.py configs/feature_cache/<this file>
-# The checkpoints are full-model checkpoints: tools/test.py with this config
-# (its test_dataloader reads images) or with the image config loads them.
+# Head-only TrashNet training on cached backbone features.
 _base_ = ['../mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py']
 
 cache_dir = 'work_dirs/feature_cache/mobilenet-v2_in1k-pre_trashnet'

@@ -1,9 +1,4 @@
-# ResNet-50 from ImageNet weights, backbone frozen, linear head trained on
-# cached pooled features of the 40-class Huawei garbage_classify set:
-#   python tools/extract_features.py configs/feature_cache/<this file>
-#   python tools/train.py configs/feature_cache/<this file>
-# Checkpoints are full-model checkpoints; tools/test.py with this config runs
-# the whole network on the (unlabeled) test images.
+# Head-only ResNet-50 on cached features of garbage_classify.
 _base_ = [
     '../_base_/models/resnet50_in1k-pre.py',
     '../_base_/datasets/garbage_classify_bs32.py',

@@ -1,8 +1,4 @@
-# LeNet-5 on MNIST, the course reports' warm-up (97.8% top-1 after 3 epochs in
-# report a): SGD momentum 0.9, lr 0.01 constant, batch 32, 32x32 input,
-# a checkpoint every epoch. Needs internet the first time: mmpretrain's MNIST
-# dataset downloads into data/mnist. Offline, use
-# lenet5_1xb16-sgd-10e_digits.py.
+# LeNet-5 on MNIST, the course reports' warm-up.
 _base_ = ['../_base_/default_runtime.py']
 
 model = dict(

@@ -1,15 +1,4 @@
-# The TrashNet recipe for MobileNetV2 on a CPU (issue 9): one head-only epoch,
-# then the whole network fine-tunes (UnfreezeHook) at 0.5x the head's LR with
-# BatchNorm adapting; flips in both directions and light colour jitter, label
-# smoothing, and an EMA of the weights (validated and saved in place of the
-# raw weights). Trained at 160px in channels-last format (cheaper on a CPU),
-# tested with the main config's 224px test pipeline, which single-image
-# inference uses too. Results, spread over seeds and wall time:
-# benchmarks/RESULTS.md.
-#
-#   W=../shared/weights/mobilenet-v2_imagenet-backbone_mmpretrain.pth
-#   python tools/train.py configs/recipe/<this file> \
-#       --cfg-options model.backbone.init_cfg.checkpoint=$W
+# First recipe: head-only epoch, then all layers at 0.5x LR, EMA, LS.
 _base_ = '../mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet.py'
 
 # the hook freezes the backbone for epoch 1 and releases every stage after it

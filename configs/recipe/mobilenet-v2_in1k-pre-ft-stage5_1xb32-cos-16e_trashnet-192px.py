@@ -1,7 +1,4 @@
-# The main job trained twice as long (16 epochs) on 192 px crops instead of
-# 160 px, with stages 5-7 at 0.5x the head's rate (the main job's rate when
-# the recipe family was measured; it has since moved to 1x). 5-fold estimate
-# and wall time: README.md beside this file.
+# The main job for 16 epochs on 192 px crops, stages 5-7 at 0.5x LR.
 _base_ = '../mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-8e_trashnet.py'
 
 custom_hooks = [

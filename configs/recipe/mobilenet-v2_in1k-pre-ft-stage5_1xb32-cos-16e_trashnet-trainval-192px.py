@@ -1,6 +1,4 @@
-# The 16-epoch / 192 px recipe trained on every labelled TrashNet image
-# (train + val: meta/trainval.txt from tools/prepare_data.py) for the final
-# submission model. No validation: the val images are training images here.
+# The 16-epoch / 192 px recipe trained on train+val, no validation.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-16e_trashnet-192px.py'
 
 train_dataloader = dict(dataset=dict(ann_file='meta/trainval.txt'))

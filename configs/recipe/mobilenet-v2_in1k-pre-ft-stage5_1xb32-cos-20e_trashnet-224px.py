@@ -1,6 +1,4 @@
-# The 16-epoch, 192 px recipe trained longer (20 epochs) on 224 px crops,
-# the resolution it is tested at. 5-fold estimate and wall time: README.md
-# beside this file.
+# The 16-epoch / 192 px recipe for 20 epochs on 224 px crops.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-16e_trashnet-192px.py'
 
 train_pipeline = [

@@ -1,6 +1,4 @@
-# The 20-epoch / 256 px recipe on 288 px training crops, tested at resize
-# 329 / crop 288 (mmpretrain's 256 / 224 ratio). 5-fold estimate and wall
-# time: README.md beside this file.
+# The 20-epoch recipe on 288 px crops, tested at 329 / 288.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-20e_trashnet-256px.py'
 
 train_pipeline = [

@@ -1,7 +1,4 @@
-# The 20-epoch / 256 px recipe trained on every labelled TrashNet image
-# (train + val: meta/trainval.txt from tools/prepare_data.py): the final
-# submission model, tested with --tta (the commands: README.md beside this
-# file). No validation: the val images are training images here.
+# The 20-epoch / 256 px recipe trained on train+val, no validation.
 _base_ = './mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-20e_trashnet-256px.py'
 
 train_dataloader = dict(dataset=dict(ann_file='meta/trainval.txt'))

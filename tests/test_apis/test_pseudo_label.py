@@ -172,7 +172,7 @@ def test_recipe_config_trains_on_labels_plus_pseudo_labels(setup):
     cfg = Config.fromfile(
         osp.join(
             REPO, 'configs/recipe/'
-            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_pseudo.py'))
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-pseudo-10e_trashnet.py'))
     base = Config.fromfile(
         osp.join(
             REPO,

@@ -99,7 +99,7 @@ def test_ema_recipe_config_appends_the_hook():
     cfg = Config.fromfile(
         osp.join(
             REPO, 'configs/recipe/'
-            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-10e_trashnet_ema.py'))
+            'mobilenet-v2_in1k-pre-headonly_1xb32-cos-ema-10e_trashnet.py'))
     base = Config.fromfile(
         osp.join(
             REPO,

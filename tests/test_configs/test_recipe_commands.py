@@ -1,7 +1,7 @@
-"""The commands configs/recipe/README.md, configs/README.md's recipe for the
-other sets, docs/competition.md's soup and k-fold sections and the latest
-k-fold sections of benchmarks/RESULTS.md show
-work when pasted: every tool accepts its arguments, every config they name
+"""The commands of README.md (quick start, journeys), configs/recipe/README.md,
+configs/README.md's recipe for the other sets, docs/competition.md's soup and
+k-fold sections and the latest k-fold logs of benchmarks/logs/ show work when
+pasted: every tool accepts its arguments, every config they name
 loads, and every --cfg-options key configures something.
 
 Training the recipe itself takes minutes per epoch; its configs train and
@@ -30,7 +30,7 @@ def commands(doc: str, section: str) -> list:
         env = {'CONFIG': MAIN}
         for line in block.replace('\\\n', ' ').splitlines():
             line = line.split(' # ')[0].strip()
-            # timed runs, as benchmarks/RESULTS.md records them
+            # timed runs, as benchmarks/logs/ records them
             line = re.sub(r'^/usr/bin/time -v ', '', line)
             var = re.fullmatch(r'(\w+)=(\S+)', line)
             if var:
@@ -42,23 +42,41 @@ def commands(doc: str, section: str) -> list:
     return found
 
 
-# A ### section runs to the next ## heading, so the RESULTS sections below
-# overlap; each command is checked once.
+# A section runs to the next ## heading (a log: to its end); each command
+# is checked once.
 SECTIONS = (
     ('configs/recipe/README.md', '## From the pretrained weights'),
-    ('configs/recipe/README.md', '## Results by 5-fold'),
     ('configs/recipe/README.md', '## Distillation'),
     ('docs/competition.md', '## Checkpoint averaging'),
     ('docs/competition.md', '### Comparing recipes'),
-    ('benchmarks/RESULTS.md', '### TTA over the flips of training'),
-    ('benchmarks/RESULTS.md', '### 256 px training and a soup'),
-    ('benchmarks/RESULTS.md', '### A second seed'),
-    ('benchmarks/RESULTS.md', '### The main job after the k-fold worker fix'),
-    # the 30-epoch, 288 px, RandAugment, milder-crop, 40-epoch, larger-test,
-    # Mixup, CutMix, layer-wise LR decay, 40-epoch second-seed and
-    # SamplePairing sections, timed runs
-    ('benchmarks/RESULTS.md', '### 30 epochs at 256 px'),
+    # the dated k-fold logs from the flips of training on, timed runs
+    ('benchmarks/logs/2026-12-01_the-main-job-after-the-k-fold.md', '#'),
+    ('benchmarks/logs/2026-12-01_the-backbones-rate-1x-the-heads-instead.md',
+     '#'),
+    ('benchmarks/logs/2026-11-30_tta-over-the-flips-of-training-quarter.md',
+     '#'),
+    ('benchmarks/logs/2026-11-30_256-px-training-and-a-soup-of.md', '#'),
+    ('benchmarks/logs/2026-11-30_a-second-seed-the-soups-gain-is.md', '#'),
+    ('benchmarks/logs/2026-11-30_a-second-seed-for-the-256-px.md', '#'),
+    ('benchmarks/logs/2026-12-01_the-backbones-rate-at-the-recipes-length.md',
+     '#'),
+    ('benchmarks/logs/2026-12-02_the-backbones-rate-at-the-recipes-length.md',
+     '#'),
+    ('benchmarks/logs/2026-12-02_30-epochs-at-256-px.md', '#'),
+    ('benchmarks/logs/2026-12-02_288-px-training-crops.md', '#'),
+    ('benchmarks/logs/2026-12-02_randaugment-at-30-epochs.md', '#'),
+    ('benchmarks/logs/2026-12-03_milder-random-crops-at-30-epochs.md', '#'),
+    ('benchmarks/logs/2026-12-03_40-epochs-at-256-px.md', '#'),
+    ('benchmarks/logs/2026-12-03_a-larger-test-and-a-soup-for.md', '#'),
+    ('benchmarks/logs/2026-12-03_mixup-at-30-epochs.md', '#'),
+    ('benchmarks/logs/2026-12-03_cutmix-at-30-epochs.md', '#'),
+    ('benchmarks/logs/2026-12-03_layer-wise-lr-decay-at-30-epochs.md', '#'),
+    ('benchmarks/logs/2026-12-03_a-second-seed-for-40-epochs-the.md', '#'),
+    ('benchmarks/logs/2026-12-03_samplepairing-at-30-epochs.md', '#'),
     ('configs/README.md', '## Carrying the TrashNet recipe'),
+    # the README's quick start and four journeys
+    ('README.md', '## Quick start'),
+    ('README.md', '## Four journeys'),
 )
 CASES = [(doc, list(cmd))
          for doc, cmd in dict.fromkeys((doc, tuple(cmd))
@@ -96,6 +114,11 @@ def test_command_is_accepted(doc, cmd, monkeypatch):
     if tool == 'tools/ensemble.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
         assert len(args.csv) >= 2 and args.out
+        return
+    if tool in ('tools/demo.py', 'tools/analysis/vis_cam.py'):
+        args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
+        assert (REPO / args.config).is_file(), f'{doc}: {args.config}'
+        load_config(str(REPO / args.config))
         return
     if tool == 'tools/kfold.py':
         args = runpy.run_path(str(REPO / tool))['parse_args'](argv)

@@ -1,4 +1,4 @@
-"""The best TrashNet config (``..._40e_trashnet-256px_test288.py``) changes
+"""The best TrashNet config (``..._40e_trashnet-256px-test288.py``) changes
 the test view of the 40-epoch recipe and nothing else, and its train+val twin
 (the submission model) trains on every labelled image and tests the same way.
 
@@ -27,7 +27,7 @@ def _without_pipeline(loader) -> dict:
 @pytest.mark.parametrize('loader', ['val_dataloader', 'test_dataloader'])
 def test_test288_changes_the_test_view_only(loader):
     base = _cfg('40e_trashnet-256px')
-    best = _cfg('40e_trashnet-256px_test288')
+    best = _cfg('40e_trashnet-256px-test288')
     steps = best[loader].dataset.pipeline
     base_steps = base[loader].dataset.pipeline
     assert [t['type'] for t in steps] == [t['type'] for t in base_steps]
@@ -45,7 +45,7 @@ def test_test288_changes_the_test_view_only(loader):
 
 def test_test288_trains_as_the_40_epoch_config():
     base = _cfg('40e_trashnet-256px')
-    best = _cfg('40e_trashnet-256px_test288')
+    best = _cfg('40e_trashnet-256px-test288')
     assert best.train_cfg.max_epochs == 40
     assert best.train_dataloader == base.train_dataloader
     for key in TRAINING_KEYS:
@@ -53,8 +53,8 @@ def test_test288_trains_as_the_40_epoch_config():
 
 
 def test_trainval_twin_trains_on_every_image_and_tests_the_same_view():
-    best = _cfg('40e_trashnet-256px_test288')
-    final = _cfg('40e_trashnet-trainval-256px_test288')
+    best = _cfg('40e_trashnet-256px-test288')
+    final = _cfg('40e_trashnet-trainval-256px-test288')
     assert final.train_dataloader.dataset.ann_file == 'meta/trainval.txt'
     assert best.train_dataloader.dataset.ann_file == 'meta/train.txt'
     assert final.val_dataloader is None and final.val_cfg is None

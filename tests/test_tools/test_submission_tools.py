@@ -193,11 +193,11 @@ def test_nan_scores_write_no_valid_looking_csv(tool, setup, nan_ckpt, tmp_path,
     assert len(pd.read_csv(invalid)) == 6
 
 
-# --- the README's examples ---------------------------------------------------
+# --- the submission guide's examples ---------------------------------------
 
 
 def readme_submission_commands():
-    text = (REPO / 'README.md').read_text()
+    text = (REPO / 'docs' / 'data-and-submissions.md').read_text()
     section = text.split('## Making a submission', 1)[1].split('\n## ', 1)[0]
     block = re.search(r'```bash\n(.*?)```', section, re.S).group(1)
     return [

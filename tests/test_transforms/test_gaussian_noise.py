@@ -14,7 +14,7 @@ from mmext.transforms.gaussian_noise import GaussianNoise
 REPO = Path(__file__).resolve().parents[2]
 PHOTOGEO = (
     REPO / 'configs' / 'ablations' /
-    'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet_photogeo.py')
+    'mobilenet-v2_in1k-pre-ftlast_1xb32-cos-photogeo-10e_trashnet.py')
 
 
 def image(dtype=np.uint8, shape=(40, 30, 3), value=None):
@@ -178,15 +178,19 @@ def flatten(d, prefix=''):
 
 
 def test_each_ablation_changes_only_its_keys():
+    # a trick joins the training part: ..._1xb32-cos-<trick>-10e_trashnet.py
     folder = PHOTOGEO.parent
-    prefix = PHOTOGEO.name[:-len('_photogeo.py')]
-    base = flatten(Config.fromfile(str(folder / f'{prefix}.py')).to_dict())
+    name = PHOTOGEO.name.replace('-photogeo', '{}')
+
+    def path(suffix: str) -> str:
+        return name.format(suffix.replace('_', '-'))
+
+    base = flatten(Config.fromfile(str(folder / path(''))).to_dict())
     assert base['model.backbone.frozen_stages'] == 6
     found = sorted(p.name for p in folder.glob('*.py'))
-    assert found == sorted(f'{prefix}{s}.py' for s in ALLOWED)
+    assert found == sorted(path(s) for s in ALLOWED)
     for suffix, allowed in ALLOWED.items():
-        cfg = flatten(
-            Config.fromfile(str(folder / f'{prefix}{suffix}.py')).to_dict())
+        cfg = flatten(Config.fromfile(str(folder / path(suffix))).to_dict())
         changed = {
             k
             for k in set(base) | set(cfg)

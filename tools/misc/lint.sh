@@ -2,7 +2,8 @@
 # Format the tree OpenMMLab's way, then run every lint hook on all files.
 #
 #   pip install -e '.[lint]'
-#   bash tools/misc/lint.sh            # format in place (isort, yapf), check
+#   bash tools/misc/lint.sh            # format in place (isort, yapf,
+#                                      # mdformat), check
 #   bash tools/misc/lint.sh --check    # check only (what CI runs)
 #
 # Settings: setup.cfg ([flake8], [isort], [yapf], [codespell]),
@@ -17,6 +18,7 @@ if [[ "${1:-}" != "--check" ]]; then
     # they are. isort first, then yapf (yapf keeps isort's import blocks).
     git ls-files -z -- '*.py' | xargs -0 isort --quiet
     git ls-files -z -- '*.py' | xargs -0 yapf -i
+    git ls-files -z -- '*.md' ':!benchmarks/logs/' | xargs -0 mdformat --number
 fi
 # build yapf's grammar cache once, before pre-commit starts yapf processes
 python -c 'import yapf' >/dev/null

@@ -1,0 +1,4 @@
+# Ablation base + CutMix, alpha 1.0.
+_base_ = './mobilenet-v2_in1k-pre-ftlast_1xb32-cos-10e_trashnet.py'
+
+model = dict(train_cfg=dict(augments=dict(type='CutMix', alpha=1.0)))
