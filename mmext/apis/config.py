@@ -507,6 +507,10 @@ _NUMBER_RULES = [
      'a whole number >= 1 (or -1: no periodic checkpoint)', 1),
     ('default_hooks.checkpoint.max_keep_ckpts', lambda v: v >= 1 or v == -1,
      'a whole number >= 1 (or -1: keep all)', 3),
+    ('randomness.seed', lambda v: 0 <= v < 2**32,
+     'a whole number from 0 to 2**32 - 1 (or None: a random seed)', 0),
+    ('auto_scale_lr.base_batch_size', lambda v: v >= 1, 'a whole number >= 1',
+     32),
 ]
 # torch's DataLoader arguments a loader config holds that are not objects
 # (persistent_workers without workers is switched off by the tools)

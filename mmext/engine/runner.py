@@ -144,20 +144,20 @@ def param_group_summary(model, param_groups: List[dict]) -> List[str]:
     keys = sorted({k for g in param_groups for k in g} - {'params'})
     varied = [
         k for k in keys
-        if k == 'lr' or len({repr(g.get(k)) for g in param_groups}) > 1
+        if k == 'lr' or len({repr(g.get(k))
+                             for g in param_groups}) > 1
     ]
     varied = [k for k in varied if k != 'initial_lr']
     kinds: Dict[tuple, List[int]] = OrderedDict()
-    for module, group in zip(group_modules(model, param_groups),
-                             param_groups):
+    for module, group in zip(group_modules(model, param_groups), param_groups):
         settings = tuple((k, _short(group[k])) for k in varied if k in group)
         count = kinds.setdefault((module, settings), [0, 0])
         count[0] += 1
         count[1] += len(group['params'])
     return [
         f'{module}: {groups} group{"s" * (groups > 1)} ({tensors} '
-        f'tensor{"s" * (tensors > 1)}), ' +
-        ', '.join(f'{k}={v}' for k, v in settings)
+        f'tensor{"s" * (tensors > 1)}), ' + ', '.join(f'{k}={v}'
+                                                      for k, v in settings)
         for (module, settings), (groups, tensors) in kinds.items()
     ]
 
@@ -174,8 +174,9 @@ class QuietLogRunner(Runner):
     def build_logger(self, *args, **kwargs) -> MMLogger:
         """mmengine's logger, with :class:`QuietLogFilter` attached."""
         logger = super().build_logger(*args, **kwargs)
-        name = (osp.basename(self.cfg.filename)
-                if self.cfg.filename else f'{self.timestamp}.py')
+        name = (
+            osp.basename(self.cfg.filename)
+            if self.cfg.filename else f'{self.timestamp}.py')
         quiet_logger(logger, osp.join(self.work_dir, name))
         return logger
 

@@ -5,8 +5,8 @@ import warnings
 
 import pytest
 
-from mmext.analysis.compare import (load_run, noise_check, runs_table,
-                                    compare_text)
+from mmext.analysis.compare import (compare_text, load_run, noise_check,
+                                    runs_table)
 from helpers import run_tool
 
 
@@ -16,10 +16,13 @@ def write_scalars(run_dir, accuracies):
     vis.mkdir(parents=True)
     with open(vis / 'scalars.json', 'w') as f:
         for epoch, acc in enumerate(accuracies, 1):
-            f.write(json.dumps(dict(loss=1.0 / epoch, epoch=epoch,
-                                    iter=epoch, step=epoch)) + '\n')
+            f.write(
+                json.dumps(
+                    dict(
+                        loss=1.0 /
+                        epoch, epoch=epoch, iter=epoch, step=epoch)) + '\n')
             f.write(json.dumps({'accuracy/top1': acc, 'step': epoch}) + '\n')
-    (vis / 'config.py').write_text(f"model = dict(lr={accuracies[-1]})\n")
+    (vis / 'config.py').write_text(f'model = dict(lr={accuracies[-1]})\n')
     return run_dir
 
 

@@ -43,8 +43,10 @@ def make_trashnet_like(root):
 def test_two_epoch_log_of_the_main_config_is_short(tmp_path):
     data = make_trashnet_like(tmp_path / 'data')
     work = tmp_path / 'work'
-    opts = [f'{k}.dataset.data_root={data}' for k in
-            ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    opts = [
+        f'{k}.dataset.data_root={data}'
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
     cmd = [
         sys.executable, 'tools/train.py',
         str(MAIN), '--work-dir',
@@ -124,8 +126,10 @@ def test_param_group_summary_one_line_per_kind():
     groups = [
         dict(params=[p], lr=0., weight_decay=0., lr_mult=0.)
         for p in model.backbone.parameters()
-    ] + [dict(params=[p], lr=0.01, weight_decay=1e-4)
-         for p in model.head.parameters()]
+    ] + [
+        dict(params=[p], lr=0.01, weight_decay=1e-4)
+        for p in model.head.parameters()
+    ]
     assert param_group_summary(model, groups) == [
         'backbone: 2 groups (2 tensors), lr=0, lr_mult=0, weight_decay=0',
         'head: 2 groups (2 tensors), lr=0.01, weight_decay=0.0001',

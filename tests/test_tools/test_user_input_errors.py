@@ -91,8 +91,8 @@ def test_unwrap_worker_message_keeps_other_text():
                '    raise DataError(msg)\n'
                'mmext.errors.DataError: Cannot read image a.jpg. Fix: '
                'replace it.\n')
-    assert unwrap_worker_message(wrapped, 'DataError') == (
-        'Cannot read image a.jpg. Fix: replace it.')
+    assert unwrap_worker_message(
+        wrapped, 'DataError') == ('Cannot read image a.jpg. Fix: replace it.')
     assert unwrap_worker_message('plain text', 'DataError') == 'plain text'
 
 
@@ -102,8 +102,7 @@ def test_test_dir_with_truncated_jpeg_in_workers(tmp_path):
     run = make_tiny_resnet_run(tmp_path)
     bad = _truncated_test_folder(tmp_path / 'test')
     p = subprocess.run([
-        sys.executable, 'tools/test.py', run['cfg'], run['ckpt'],
-        '--test-dir',
+        sys.executable, 'tools/test.py', run['cfg'], run['ckpt'], '--test-dir',
         str(tmp_path / 'test'), '--out',
         str(tmp_path / 'p.csv'), '--work-dir',
         str(tmp_path / 'work'), '--cfg-options',
@@ -144,9 +143,8 @@ def test_prepare_data_allow_empty_classes(tmp_path, capsys):
     assert run_tool('prepare_data.py', 'folder', '--src', src, '--out', out,
                     '--allow-empty-classes') == 0
     assert 'classes: 3' in capsys.readouterr().out
-    assert (out / 'meta' / 'classes.txt').read_text().split() == [
-        'a', 'b', 'c'
-    ]
+    assert (out / 'meta' /
+            'classes.txt').read_text().split() == ['a', 'b', 'c']
 
 
 def test_bad_image_count_numbers_epochs_as_the_log(tmp_path):
@@ -160,8 +158,8 @@ def test_bad_image_count_numbers_epochs_as_the_log(tmp_path):
     runner.epoch = 0  # mmengine's count during the first epoch's hooks
     runner.train_dataloader = type(
         'L', (), dict(dataset=type('D', (), dict(bad_image_count=2))()))()
-    runner.message_hub = type(
-        'H', (), dict(update_scalar=lambda self, k, v: None))()
+    runner.message_hub = type('H', (),
+                              dict(update_scalar=lambda self, k, v: None))()
     runner.logger = type('G', (),
                          dict(warning=lambda self, msg: lines.append(msg)))()
     BadImageReportHook().after_train_epoch(runner)
@@ -176,8 +174,8 @@ def test_resume_command_and_message(tmp_path):
     assert resume_command(
         ['tools/train.py', 'cfg.py', '--resume', '--cfg-options',
          'a=1']) == 'python tools/train.py cfg.py --cfg-options a=1 --resume'
-    assert resume_command(['tools/train.py', 'my cfg.py']) == (
-        "python tools/train.py 'my cfg.py' --resume")
+    assert resume_command(['tools/train.py', 'my cfg.py'
+                           ]) == ("python tools/train.py 'my cfg.py' --resume")
     text = interrupted_message(str(tmp_path), ['tools/train.py', 'c.py'])
     assert 'before the first checkpoint' in text
     (tmp_path / 'epoch_3.pth').write_bytes(b'x')
