@@ -119,7 +119,6 @@ def test_test_dir_with_truncated_jpeg_in_workers(tmp_path):
     assert 'label file' not in p.stderr
 
 
-@pytest.mark.slow
 @pytest.mark.e2e
 def test_missing_test_folder_suggests_test_dir(tmp_path, capsys):
     run = make_tiny_resnet_run(tmp_path)
