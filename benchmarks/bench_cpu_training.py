@@ -149,7 +149,8 @@ def iter_times(work_dir: str, mode: str = 'train') -> list:
                 rec = json.loads(line)
                 if 'time' not in rec:
                     continue
-                is_train = 'lr' in rec
+                # lr, base_lr, head_lr (LrByModuleHook): a training record
+                is_train = any(k.endswith('lr') for k in rec)
                 if (mode == 'train') == is_train:
                     values.append(rec['time'])
         if values and mode != 'train':

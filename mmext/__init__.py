@@ -22,10 +22,12 @@ from .allocator import tune_malloc
 
 tune_malloc()  # first: every later allocation benefits
 
-from .checkpoint import use_weights_only_checkpoint_loaders  # noqa: E402
 from .utils.known_warnings import silence_known_warnings  # noqa: E402
 
-silence_known_warnings()
+silence_known_warnings()  # before anything imports mmengine or mmcv
+
+from .checkpoint import use_weights_only_checkpoint_loaders  # noqa: E402
+
 use_weights_only_checkpoint_loaders()
 
 # the imports below register modules (hence F401)

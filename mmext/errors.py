@@ -43,16 +43,43 @@ class PredictionError(GarbageError):
     """Predictions that must not be submitted (e.g. NaN scores)."""
 
 
+def unwrap_worker_message(text: str, name: str) -> str:
+    """The original message of an error re-raised from a loader worker.
+
+    torch re-raises an exception of a dataloader worker process in the main
+    process as ``type(e)('Caught X in DataLoader worker process N.\n'
+    'Original Traceback ...\n<the traceback>')``: the message the worker
+    raised is what follows ``X:`` on the traceback's last lines.
+
+    Args:
+        text: The exception's message.
+        name: The exception's class name (``DataError``).
+
+    Returns:
+        The worker's own message, or ``text`` unchanged.
+    """
+    if 'DataLoader worker process' not in text or ('Original Traceback'
+                                                   not in text):
+        return text
+    lines = text.rstrip().splitlines()
+    for i in range(len(lines) - 1, -1, -1):
+        head, sep, rest = lines[i].partition(': ')
+        if sep and head.split('.')[-1] == name and not head.startswith(' '):
+            return ' '.join([rest] + lines[i + 1:])
+    return text
+
+
 def _one_paragraph(exc: BaseException) -> str:
     """Return ``exc`` as one paragraph, unwrapping registry build errors."""
     # mmengine re-raises build errors as ``type(e)(f'class `X` in ...: {e}')``
     # and chains the original; the innermost GarbageError carries the message.
+    # torch re-raises a worker's error with its traceback as the message.
     inner = exc
     seen = set()
     while inner is not None and id(inner) not in seen:
         seen.add(id(inner))
         if isinstance(inner, GarbageError):
-            return str(inner)
+            return unwrap_worker_message(str(inner), type(inner).__name__)
         inner = inner.__cause__ or inner.__context__
     msg = ' '.join(str(exc).split())
     return f'{type(exc).__name__}: {msg}'
@@ -100,8 +127,11 @@ def friendly_main(main: Callable) -> Callable:
     A :class:`GarbageError` anywhere in the exception chain (including one
     raised while mmengine builds a dataset or hook), or any error raised
     while building an object from a config entry (:func:`config_build_failure`)
-    is printed as a short message and the process exits with status 2. Set
-    ``MMEXT_DEBUG=1`` to see the full traceback instead.
+    is printed as a short message and the process exits with status 2.
+    Ctrl-C (``KeyboardInterrupt``) prints one line, the exception's message
+    if it has one (training names the checkpoint to resume from), and exits
+    with status 130, as a shell does. Set ``MMEXT_DEBUG=1`` to see the full
+    traceback instead.
 
     Args:
         main: The function to wrap.
@@ -116,8 +146,10 @@ def friendly_main(main: Callable) -> Callable:
             return main(*args, **kwargs)
         try:
             return main(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt as exc:  # Ctrl-C: one line, status 130
+            text = ' '.join(str(exc).split()) or 'Interrupted (Ctrl-C).'
+            print(f'\n{text}', file=sys.stderr)
+            sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - top-level reporter
             chain = exc
             known = False

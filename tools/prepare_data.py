@@ -10,6 +10,7 @@ examples:
   your own folder-per-class data set:
     python tools/prepare_data.py folder --src /path/my_classes \\
         --out data/my_set
+  ... where a class folder is (still) empty: --allow-empty-classes
   the MindSpore course set (26 classes, its own train/val split):
     python tools/prepare_data.py garbage_26x100 --src /path/garbage_26x100
 """
@@ -65,6 +66,11 @@ def parse_args():
             '--copy',
             action='store_true',
             help='copy images instead of symlinking them')
+        p.add_argument(
+            '--allow-empty-classes',
+            action='store_true',
+            help='accept a class with no training images (a warning '
+            'instead of an error; such a class is never predicted right)')
     return parser.parse_args()
 
 
@@ -80,7 +86,11 @@ def main():
         for k, v in info.items():
             print(f'{k:>8}: {v}')
         return
-    common = dict(val_ratio=args.val_ratio, seed=args.seed, copy=args.copy)
+    common = dict(
+        val_ratio=args.val_ratio,
+        seed=args.seed,
+        copy=args.copy,
+        allow_empty_classes=args.allow_empty_classes)
     if args.dataset == 'trashnet':
         info = prepare.prepare_trashnet(
             args.out, args.src, sha256=args.sha256, **common)

@@ -16,8 +16,9 @@ default_hooks = dict(
         backend_args=dict(backend='atomic_local')),
 )
 
-# unreadable images skipped during an epoch are counted in the log
-custom_hooks = [dict(type='BadImageReportHook')]
+# unreadable images skipped during an epoch are counted in the log; the
+# learning rate is logged per model part (head_lr, backbone_lr)
+custom_hooks = [dict(type='BadImageReportHook'), dict(type='LrByModuleHook')]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

@@ -10,18 +10,25 @@ evaluators, schedulers) are matched by ``type``, not by position:
 new entry instead of shifting every later index. Other lists of dicts are
 flattened by index in ``--cfg-options`` syntax (``param_scheduler.0.end``).
 Long values (checkpoint URLs) are shortened in the middle for the table.
+
+The metrics table has a Δ column: each run's headline value (the k-fold
+mean, else the last validation, else the test metric) minus the first
+run's. Where both runs are k-fold runs (``tools/kfold.py`` work dirs with a
+``kfold.json``), it also says whether the difference is within the noise,
+as :func:`noise_check` defines it.
 """
 import glob
 import json
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
 from ..errors import ConfigError
 from .curves import Curves, read_scalars, scalars_files
 
+DELTA = 'Δ'
 # keys that differ between any two runs without being an ablation
 IGNORED_KEYS = ('work_dir', 'launcher', 'filename', 'resume')
 MISSING = '<absent>'
@@ -36,12 +43,15 @@ class Run:
         config: The resolved config as a plain dict.
         curves: Training curves when ``path`` is a work dir with logs.
         test: Metrics of the last ``tools/test.py`` run in the work dir.
+        kfold: The ``kfold.json`` report of a ``tools/kfold.py`` work dir
+            (``runs`` with each fold's metrics, ``folds``, ``split_seed``).
     """
 
     name: str
     config: dict
     curves: Optional[Curves] = None
     test: Dict[str, float] = field(default_factory=dict)
+    kfold: Optional[dict] = None
 
 
 def _plain(value: Any) -> Any:
@@ -247,6 +257,9 @@ def load_run(path: str, name: Optional[str] = None) -> Run:
     """
     from ..apis.config import load_config
 
+    report = _kfold_report(path)
+    if report is not None:
+        return _kfold_run(path, report, name)
     if osp.isdir(path):
         cfg_file = find_config(path)
         if cfg_file is None:
@@ -271,6 +284,142 @@ def load_run(path: str, name: Optional[str] = None) -> Run:
     return Run(name, _plain(load_config(path).to_dict()))
 
 
+def _kfold_report(path: str) -> Optional[dict]:
+    """The k-fold report at ``path`` (a ``kfold*.json`` or its work dir)."""
+    if osp.isdir(path):
+        path = osp.join(path, 'kfold.json')
+    if not (path.endswith('.json') and osp.isfile(path)):
+        return None
+    from ..apis.kfold import load_report
+    try:
+        report = load_report(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f'{path} cannot be read as a k-fold report: {exc}.',
+            fix='pass the kfold.json a tools/kfold.py run wrote (rerun it '
+            'with --eval-only to write it again).',
+            path=path) from None
+    if not isinstance(report, dict) or not report.get('runs'):
+        raise ConfigError(
+            f'{path} is not a k-fold report (no "runs").',
+            fix='pass the kfold.json a tools/kfold.py run wrote.',
+            path=path)
+    return report
+
+
+def _kfold_run(path: str, report: dict, name: Optional[str]) -> Run:
+    """A :class:`Run` of a k-fold report: the first fold's config."""
+    from ..apis.config import load_config
+    root = path if osp.isdir(path) else osp.dirname(path)
+    name = name or osp.basename(osp.normpath(root))
+    config: dict = {}
+    for run in report['runs']:
+        work_dir = run.get('work_dir') or ''
+        if not osp.isabs(work_dir) and not osp.isdir(work_dir):
+            work_dir = osp.join(root, osp.basename(work_dir))
+        cfg_file = find_config(work_dir) if osp.isdir(work_dir) else None
+        if cfg_file:
+            config = _plain(load_config(cfg_file).to_dict())
+            break
+    return Run(name, config, kfold=report)
+
+
+def kfold_values(run: Run, metric: str) -> Optional[Dict[Any, float]]:
+    """Each fold's ``metric`` of a k-fold run, by ``(fold, seed)``.
+
+    Args:
+        run: A run.
+        metric: The metric key.
+
+    Returns:
+        ``{(fold, seed): value}``; ``None`` for a run that is no k-fold run
+        or did not log ``metric``.
+    """
+    if not run.kfold:
+        return None
+    values = {
+        (r.get('fold'), r.get('seed')): float(r['metrics'][metric])
+        for r in run.kfold['runs'] if metric in r.get('metrics', {})
+    }
+    return values or None
+
+
+def _mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    import numpy as np
+    arr = np.asarray(list(values), dtype=float)
+    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.
+
+
+def noise_check(ref: Run, run: Run, metric: str) -> Optional[dict]:
+    """Whether ``run`` differs from ``ref`` by more than the noise.
+
+    Both must be k-fold runs. When they were made on the same folds (same
+    ``folds``, ``split_seed``, ``trainval``, matched by fold and seed), the
+    difference is paired: Δ is the mean of the per-fold differences and the
+    spread their sample standard deviation (each fold's difficulty cancels,
+    as in ``tools/kfold.py --compare``). Otherwise Δ is the difference of
+    the means and the spread ``sqrt(std_ref² + std_run²)``, the two runs'
+    sample standard deviations combined. Δ is within the noise when
+    ``|Δ| < spread``.
+
+    Args:
+        ref: The reference run (the first one).
+        run: The run compared with it.
+        metric: The metric key.
+
+    Returns:
+        ``delta``, ``spread``, ``paired``, ``within``, ``n``; ``None`` when
+        either is no k-fold run of ``metric``.
+    """
+    a, b = kfold_values(ref, metric), kfold_values(run, metric)
+    if a is None or b is None:
+        return None
+    same = all(
+        ref.kfold.get(k) == run.kfold.get(k)
+        for k in ('folds', 'split_seed', 'trainval'))
+    shared = sorted(set(a) & set(b), key=str) if same else []
+    if len(shared) > 1:
+        delta, spread = _mean_std(b[k] - a[k] for k in shared)
+        paired, n = True, len(shared)
+    else:
+        (mean_a, std_a), (mean_b,
+                          std_b) = _mean_std(a.values()), _mean_std(b.values())
+        delta, spread = mean_b - mean_a, (std_a**2 + std_b**2)**0.5
+        paired, n = False, min(len(a), len(b))
+    return dict(
+        delta=delta,
+        spread=spread,
+        paired=paired,
+        within=abs(delta) < spread,
+        n=n)
+
+
+def headline(run: Run, metric: str) -> Optional[float]:
+    """The value a run is compared by: k-fold mean, last val, or test.
+
+    Args:
+        run: A run.
+        metric: The metric key.
+
+    Returns:
+        The value, ``None`` when the run has none.
+    """
+    values = kfold_values(run, metric)
+    if values:
+        return _mean_std(values.values())[0]
+    if run.curves is not None and metric in run.curves.val:
+        series = run.curves.val[metric].dropna()
+        if len(series):
+            return float(series.iloc[-1])
+    if metric in run.test:
+        return float(run.test[metric])
+    return None
+
+
+def _signed(value: Optional[float], digits: int = 2) -> Optional[str]:
+    return None if value is None else f'{value:+.{digits}f}'
+
+
 def runs_table(runs: Sequence[Run],
                metrics: Optional[Sequence[str]] = None) -> pd.DataFrame:
     """Final and best validation metrics (and test metrics) per run.
@@ -282,7 +431,11 @@ def runs_table(runs: Sequence[Run],
 
     Returns:
         One row per run: ``epochs``, ``<m> final``, ``<m> best``,
-        ``best epoch`` (of the first metric), ``test <m>``.
+        ``best epoch`` (of the first metric), ``test <m>``; for k-fold runs
+        ``<m> k-fold`` (mean ± std over the folds); then ``Δ <m>`` of the
+        first metric against the first run (:func:`headline`), and where
+        two k-fold runs meet, ``spread`` and ``within noise``
+        (:func:`noise_check`).
     """
     if metrics is None:
         logged = set()
@@ -290,6 +443,8 @@ def runs_table(runs: Sequence[Run],
             if run.curves is not None:
                 logged |= set(run.curves.val.columns)
             logged |= set(run.test)
+            for fold in (run.kfold or {}).get('runs', []):
+                logged |= set(fold.get('metrics', {}))
         metrics = [m for m in ('accuracy/top1', 'bin/accuracy') if m in logged]
     rows = []
     for run in runs:
@@ -306,12 +461,40 @@ def runs_table(runs: Sequence[Run],
         for m in metrics:
             if m in run.test:
                 row[f'test {m}'] = float(run.test[m])
+        for m in metrics:
+            values = kfold_values(run, m)
+            if values:
+                mean, std = _mean_std(values.values())
+                row[f'{m} k-fold'] = (f'{mean:.2f} ± {std:.2f} '
+                                      f'(n={len(values)})')
         rows.append(row)
+    if metrics and len(runs) > 1:
+        _add_deltas(rows, runs, metrics[0])
     frame = pd.DataFrame(rows)
     for col in ('epochs', 'best epoch'):
         if col in frame:
             frame[col] = frame[col].astype('Int64')
     return frame
+
+
+def _add_deltas(rows: List[dict], runs: Sequence[Run], metric: str) -> None:
+    """Add ``Δ <metric>`` (and the noise columns) against the first run."""
+    ref = headline(runs[0], metric)
+    checks = [noise_check(runs[0], run, metric) for run in runs]
+    for i, (row, run, check) in enumerate(zip(rows, runs, checks)):
+        value = headline(run, metric)
+        if check is not None and i:
+            delta = check['delta']
+        else:
+            delta = None if (i == 0 or value is None
+                             or ref is None) else value - ref
+        row[f'{DELTA} {metric}'] = 'ref' if i == 0 else _signed(delta)
+        if any(c is not None for c in checks[1:]):
+            row['spread'] = (None if check is None or i == 0 else
+                             f'{check["spread"]:.2f}' +
+                             (' paired' if check['paired'] else ''))
+            row['within noise'] = (None if check is None or i == 0 else
+                                   'yes' if check['within'] else 'no')
 
 
 def format_table(frame: pd.DataFrame,
@@ -376,7 +559,7 @@ def compare_text(runs: Sequence[Run],
         The text.
     """
     parts = []
-    if any(r.curves is not None or r.test for r in runs):
+    if any(r.curves is not None or r.test or r.kfold for r in runs):
         parts += [
             '## Metrics' if markdown else 'Metrics:',
             format_table(runs_table(runs, metrics), markdown=markdown), ''
@@ -456,7 +639,7 @@ def write_report(runs: Sequence[Run],
             '<h2>Curves</h2>', f'<img alt="curves" style="max-width:100%" '
             f'src="data:image/png;base64,{data}">'
         ]
-    if any(r.curves is not None or r.test for r in runs):
+    if any(r.curves is not None or r.test or r.kfold for r in runs):
         body += [
             '<h2>Metrics</h2>',
             runs_table(runs, metrics).to_html(

@@ -57,8 +57,9 @@ class Curves:
     def lr_key(self) -> Optional[str]:
         """``base_lr`` (the schedule's LR, logged when some parameter
         groups use multipliers such as a frozen backbone's ``lr_mult=0``),
-        else ``lr`` (the first parameter group's LR)."""
-        for key in ('base_lr', 'lr'):
+        else ``lr`` (the first parameter group's LR), else ``head_lr``
+        (:class:`~mmext.engine.hooks.LrByModuleHook`)."""
+        for key in ('base_lr', 'lr', 'head_lr'):
             if key in self.train and self.train[key].notna().any():
                 return key
         return None
@@ -196,7 +197,9 @@ def plot_curves(runs: Sequence[Curves],
     import matplotlib
     matplotlib.use('Agg')
     from ..visualization.fonts import use_cjk_font
-    use_cjk_font()  # Chinese class names
+
+    # Chinese run names; the note about a missing font only when there is one
+    use_cjk_font(quiet=all(str(r.name).isascii() for r in runs))
     import matplotlib.pyplot as plt
 
     from ..utils.figures import save_figure

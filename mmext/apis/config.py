@@ -488,3 +488,139 @@ def fit_param_schedulers(cfg: Config) -> List[str]:
                 logger='current',
                 level=30)
     return notes
+
+
+# ---------------------------------------------------------------------------
+# values: what the classes would refuse (or silently misuse) at run time
+# ---------------------------------------------------------------------------
+
+# (key, test, what it must be, an example): plain numbers no class checks
+# before the run starts (or checks only with an assert / a ZeroDivision)
+_NUMBER_RULES = [
+    ('train_cfg.max_epochs', lambda v: v >= 1, 'a whole number >= 1', 8),
+    ('train_cfg.max_iters', lambda v: v >= 1, 'a whole number >= 1', 1000),
+    ('train_cfg.val_interval', lambda v: v >= 1, 'a whole number >= 1', 1),
+    ('train_cfg.val_begin', lambda v: v >= 0, 'a whole number >= 0', 1),
+    ('default_hooks.logger.interval', lambda v: v >= 1, 'a whole number >= 1',
+     20),
+    ('default_hooks.checkpoint.interval', lambda v: v >= 1 or v == -1,
+     'a whole number >= 1 (or -1: no periodic checkpoint)', 1),
+    ('default_hooks.checkpoint.max_keep_ckpts', lambda v: v >= 1 or v == -1,
+     'a whole number >= 1 (or -1: keep all)', 3),
+    ('randomness.seed', lambda v: 0 <= v < 2**32,
+     'a whole number from 0 to 2**32 - 1 (or None: a random seed)', 0),
+    ('auto_scale_lr.base_batch_size', lambda v: v >= 1, 'a whole number >= 1',
+     32),
+]
+# torch's DataLoader arguments a loader config holds that are not objects
+# (persistent_workers without workers is switched off by the tools)
+_LOADER_VALUES = ('batch_size', 'num_workers', 'prefetch_factor', 'timeout',
+                  'drop_last', 'pin_memory')
+# words of torch optimizers' "Invalid ..." messages -> the argument
+_OPTIMIZER_WORDS = [('learning rate', 'lr'), ('momentum', 'momentum'),
+                    ('weight_decay', 'weight_decay'), ('epsilon', 'eps'),
+                    ('beta', 'betas'), ('dampening', 'dampening')]
+
+
+def _refused(key: str, value: Any, why: str, fix: str,
+             options: Optional[dict]) -> ConfigError:
+    where = ('from --cfg-options'
+             if key in (options or {}) else 'in the config')
+    return ConfigError(
+        f'{key}={value!r} ({where}): {why}',
+        fix=fix + ' python tools/misc/print_config.py CONFIG prints the '
+        'resolved config.')
+
+
+def _check_loader_values(cfg: Config, options: Optional[dict]) -> None:
+    """Build a torch DataLoader over 4 numbers with each loader's values."""
+    import warnings
+
+    import torch
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if not isinstance(loader, dict):
+            continue
+        values = {k: loader[k] for k in _LOADER_VALUES if k in loader}
+        values.pop('shuffle', None)  # mmengine gives it to the sampler
+        for key in sorted(values, key=lambda k: k != 'batch_size'):
+            alone = {key: values[key]}
+            if key == 'prefetch_factor':
+                alone['num_workers'] = max(1, values.get('num_workers', 1))
+            try:
+                with warnings.catch_warnings():  # more workers than CPUs
+                    warnings.simplefilter('ignore')
+                    torch.utils.data.DataLoader(range(4), **alone)
+            except (ValueError, TypeError) as exc:
+                raise _refused(
+                    f'{field}.{key}', values[key],
+                    f'torch\'s DataLoader refuses it ({exc}).',
+                    f'set {field}.{key} to a valid value, e.g. --cfg-options '
+                    f'{field}.{key}=' + {
+                        'batch_size': '16',
+                        'num_workers': '2',
+                        'prefetch_factor': '2',
+                        'timeout': '0',
+                    }.get(key, 'False') + '.', options) from None
+
+
+def _check_optimizer_values(cfg: Config, options: Optional[dict]) -> None:
+    """Build the optimizer over one dummy parameter: torch checks values."""
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import OPTIMIZERS
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer')
+    if not isinstance(optimizer, dict) or 'type' not in optimizer:
+        return
+    init_default_scope('mmpretrain')
+    built = dict(
+        copy.deepcopy(optimizer.to_dict() if hasattr(optimizer, 'to_dict'
+                                                     ) else optimizer),
+        params=[torch.nn.Parameter(torch.zeros(1))])
+    try:
+        OPTIMIZERS.build(built)
+    except (ValueError, TypeError, AssertionError) as exc:
+        text = str(exc)
+        arg = next((a for word, a in _OPTIMIZER_WORDS
+                    if word in text.lower() and a in optimizer), None)
+        key = f'optim_wrapper.optimizer.{arg}' if arg else \
+            'optim_wrapper.optimizer'
+        value = optimizer[arg] if arg else dict(optimizer)
+        raise _refused(
+            key, value, f'{optimizer["type"]} refuses it ({text}).',
+            f'set a valid value, e.g. --cfg-options {key}=' +
+            ('0.01' if arg == 'lr' else '0') +
+            '.' if arg else 'correct the optimizer settings.',
+            options) from None
+    except Exception:  # noqa: BLE001 - e.g. an optimizer needing a GPU
+        return
+
+
+def check_values(cfg: Config, options: Optional[dict] = None) -> None:
+    """Refuse values the run's classes would refuse, before anything runs.
+
+    Loader values are tried on a torch ``DataLoader`` (``batch_size=0`` and
+    ``num_workers=-1`` fail there, as they would after the model was built);
+    optimizer values on the optimizer class with one dummy parameter (a
+    negative ``lr``, ``momentum``, ``weight_decay``); loop and hook counts
+    (``max_epochs``, ``val_interval``, intervals) against their valid range.
+
+    Args:
+        cfg: The merged config (with ``--cfg-options`` applied).
+        options: The parsed ``--cfg-options`` (the message says whether a
+            value came from there or from the config).
+
+    Raises:
+        ConfigError: One paragraph naming the key and a valid value.
+    """
+    root = cfg._cfg_dict.to_dict() if hasattr(cfg, '_cfg_dict') else cfg
+    for key, test, must, example in _NUMBER_RULES:
+        value = _node_at(root, key.split('.'))
+        if value is None:
+            continue
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not test(value)):
+            raise _refused(key, value, f'it must be {must}.',
+                           f'e.g. --cfg-options {key}={example}.', options)
+    _check_loader_values(cfg, options)
+    _check_optimizer_values(cfg, options)

@@ -7,7 +7,9 @@ messages, the CSV submission writer, and a strict checkpoint check at test.
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+import shlex
+import sys
+from typing import Optional, Sequence
 
 import torch
 from mmengine.config import Config
@@ -15,11 +17,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ..engine.cpu_distributed import finish_distributed, setup_cpu_distributed
+from ..engine.runner import QuietLogRunner
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
 from ..utils.mim import mim_tool
-from .config import (CfgOptionsAction, check_cfg_options, fit_param_schedulers,
-                     load_config)
+from .config import (CfgOptionsAction, check_cfg_options, check_values,
+                     fit_param_schedulers, load_config)
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
@@ -209,9 +212,13 @@ def _gather_through_group(cfg: Config) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the runner the way mmpretrain's tools do."""
+    """Build the runner the way mmpretrain's tools do.
+
+    A config that names no ``runner_type`` gets mmengine's ``Runner`` with
+    a readable log (:class:`~mmext.engine.runner.QuietLogRunner`).
+    """
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
+        return QuietLogRunner.from_cfg(cfg)
     return RUNNERS.build(cfg)
 
 
@@ -240,6 +247,7 @@ def prepare_train_config(cfg: Config, args: argparse.Namespace) -> Config:
             'the LR was tuned for>) to the config.',
             path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
+    check_values(cfg, args.cfg_options)
     fit_param_schedulers(cfg)
     _fit_dataloaders(cfg)
     _gather_through_group(cfg)
@@ -281,9 +289,69 @@ def run_train(args: argparse.Namespace) -> Runner:
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
     check_load_from(runner, cfg)
-    runner.train()
+    try:
+        runner.train()
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(interrupted_message(cfg.work_dir)) from None
     finish_distributed()
     return runner
+
+
+def resume_command(argv: Optional[Sequence[str]] = None) -> str:
+    """The command line that resumes this training run.
+
+    The same command with ``--resume`` (no value: the work dir's last
+    checkpoint) in place of any ``--resume`` given.
+
+    Args:
+        argv: The arguments (default ``sys.argv``).
+
+    Returns:
+        A shell-quoted command line.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    kept, skip = [], False
+    for i, arg in enumerate(argv[1:], 1):
+        if skip:
+            skip = False
+            continue
+        if arg == '--resume':
+            # as argparse reads it: the next word is its value unless it is
+            # an option
+            skip = i + 1 < len(argv) and not argv[i + 1].startswith('-')
+            continue
+        if arg.startswith('--resume='):
+            continue
+        kept.append(arg)
+    tool = argv[0]
+    if osp.isabs(tool) and osp.abspath(tool).startswith(os.getcwd() + os.sep):
+        tool = osp.relpath(tool)
+    return ' '.join(
+        shlex.quote(a) for a in ['python', tool, *kept, '--resume'])
+
+
+def interrupted_message(work_dir: str,
+                        argv: Optional[Sequence[str]] = None) -> str:
+    """The line printed when training is stopped with Ctrl-C.
+
+    Args:
+        work_dir: The run's work dir (its ``last_checkpoint`` pointer).
+        argv: The command's arguments (default ``sys.argv``).
+
+    Returns:
+        One line: the last checkpoint and the command that resumes from it.
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    last = None
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            last = f.read().strip() or None
+    if last is None or not osp.isfile(last):
+        return ('Training interrupted (Ctrl-C) before the first checkpoint '
+                f'was saved in {work_dir}: run the same command to start '
+                'again.')
+    return (f'Training interrupted (Ctrl-C). Last checkpoint: {last}; '
+            f'resume from it with: {resume_command(argv)}')
 
 
 def repair_last_checkpoint(work_dir: str) -> Optional[str]:
@@ -514,6 +582,7 @@ def run_test(args: argparse.Namespace) -> dict:
     cfg = load_config(args.config)
     _check_common(cfg, args)
     _drop_ema_hook(cfg)
+    options = args.cfg_options
     test_dir = getattr(args, 'test_dir', None)
     if test_dir:
         if not args.out or args.out_item == 'metrics':
@@ -529,6 +598,7 @@ def run_test(args: argparse.Namespace) -> dict:
     if args.tta:
         _use_flip_tta(cfg)
     cfg = mim_tool('test').merge_args(cfg, args)
+    check_values(cfg, options)
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     if csv_out:

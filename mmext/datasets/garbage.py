@@ -297,9 +297,7 @@ class GarbageDataset(CustomDataset):
             if self.bad_image == 'raise' or self.test_mode:
                 raise DataError(
                     f'Cannot read image {path}: {reason}.',
-                    fix='replace or delete the file (and its line in the '
-                    'label file); python tools/analysis/dataset_report.py '
-                    'lists all such files.',
+                    fix=self._bad_image_fix(path),
                     path=path) from None
             self.bad_images.append(path)
             if self._bad_count is not None:
@@ -309,6 +307,37 @@ class GarbageDataset(CustomDataset):
                 f'Skipped unreadable image {path} ({reason}); another sample '
                 'is used instead.')
             return None
+
+    def _missing_data_fix(self, first: Optional[str] = None) -> str:
+        """What to do about a missing image folder or label file.
+
+        A test set (``test_mode``) is also what ``tools/test.py --test-dir``
+        replaces: a folder of images needs no config change.
+        """
+        first = first or ('prepare the data (python tools/prepare_data.py '
+                          '--help) or set data_root/data_prefix in the '
+                          'config')
+        if self.test_mode:  # a val or test set
+            return ('to predict a folder of test images, pass it to '
+                    'python tools/test.py CONFIG CHECKPOINT --test-dir FOLDER '
+                    f'--out preds.csv; else {first}, e.g. --cfg-options '
+                    'test_dataloader.dataset.data_root=/your/path (or '
+                    'val_dataloader...).')
+        return (f'{first}, e.g. --cfg-options '
+                'train_dataloader.dataset.data_root=/your/path.')
+
+    def _bad_image_fix(self, path: str) -> str:
+        """What to do about an unreadable image, for this data set's kind."""
+        if self.ann_file:
+            also = f' and its line in the label file {self.ann_file}'
+        elif self.with_label and osp.isfile(osp.splitext(path)[0] + '.txt'):
+            also = ' and the img_N.txt label file beside it'
+        else:  # folders and unlabeled test folders have no label file
+            also = ''
+        tool = ('' if not self.with_label else
+                '; python tools/analysis/dataset_report.py lists all such '
+                'files')
+        return f'replace or delete the file{also}{tool}.'
 
     def _resolve_layout(self) -> str:
         """The layout to read, decided and logged once per data set."""
@@ -345,9 +374,7 @@ class GarbageDataset(CustomDataset):
             raise DataError(
                 f'Image folder {prefix or "(empty data_prefix)"} does not '
                 'exist.',
-                fix='prepare the data (python tools/prepare_data.py '
-                '--help) or set data_root/data_prefix in the config, e.g. '
-                '--cfg-options train_dataloader.dataset.data_root=/your/path.',
+                fix=self._missing_data_fix(),
                 path=prefix)
 
         if layout == 'unlabeled':
@@ -383,8 +410,9 @@ class GarbageDataset(CustomDataset):
             if not osp.isfile(self.ann_file):
                 raise DataError(
                     f'Label file {self.ann_file} does not exist.',
-                    fix='check ann_file/data_root in the config, or run '
-                    'tools/prepare_data.py to write the split files.',
+                    fix=self._missing_data_fix(
+                        'check ann_file/data_root in the config, or run '
+                        'tools/prepare_data.py to write the split files'),
                     path=self.ann_file)
             with open(self.ann_file, encoding='utf-8-sig') as f:
                 lines = [(i + 1, ln.strip()) for i, ln in enumerate(f)
@@ -489,8 +517,11 @@ class GarbageDataset(CustomDataset):
                 raise DataError(
                     msg,
                     fix='add images for these classes, or remove them '
-                    'from the class list (and relabel), or set '
-                    'allow_empty_classes=True if this is intended.',
+                    'from the class list (and relabel), or accept it '
+                    'knowingly: --allow-empty-classes for '
+                    'tools/prepare_data.py, allow_empty_classes=True in '
+                    'a dataset config (such a class is never predicted '
+                    'right).',
                     path=source)
             MMLogger.get_current_instance().warning(msg)
         self._check_files([p for p, _ in samples], source)

@@ -40,11 +40,16 @@ def _write_classes(path: str, classes: List[str]) -> None:
 
 def _folder_samples(
     folder: str,
-    classes: Optional[List[str]] = None
+    classes: Optional[List[str]] = None,
+    allow_empty_classes: bool = False
 ) -> Tuple[List[str], List[Tuple[str, int]]]:
     """Scan one-folder-per-class with GarbageDataset's checks."""
     ds = GarbageDataset(
-        data_prefix=folder, layout='folder', classes=classes, lazy_init=False)
+        data_prefix=folder,
+        layout='folder',
+        classes=classes,
+        lazy_init=False,
+        allow_empty_classes=allow_empty_classes)
     samples = [(osp.relpath(d['img_path'], folder), d['gt_label'])
                for d in (ds.get_data_info(i) for i in range(len(ds)))]
     return list(ds.metainfo['classes']), samples
@@ -87,7 +92,8 @@ def prepare_trashnet(out: str,
                      copy: bool = False,
                      val_ratio: float = 0.16,
                      seed: int = 0,
-                     sha256: Optional[str] = None) -> dict:
+                     sha256: Optional[str] = None,
+                     allow_empty_classes: bool = False) -> dict:
     """Lay out TrashNet as ``out/images/<class>/*.jpg`` + ``out/meta/*.txt``.
 
     Args:
@@ -99,6 +105,8 @@ def prepare_trashnet(out: str,
         val_ratio: Val fraction when a split has to be made.
         seed: Split seed.
         sha256: Expected digest of a downloaded zip.
+        allow_empty_classes: Accept a class without training images
+            (``--allow-empty-classes``).
 
     Returns:
         A summary dict (counts, source, checksum).
@@ -139,21 +147,23 @@ def prepare_trashnet(out: str,
             _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
             info['split'] = 'official'
         else:
-            classes, samples = _folder_samples(src, TRASHNET_CLASSES)
+            classes, samples = _folder_samples(src, TRASHNET_CLASSES,
+                                               allow_empty_classes)
             train, val = stratified_split(samples, val_ratio, seed)
             _place(src, osp.join(out, 'images'), copy)
             write_ann_file(osp.join(out, 'meta', 'train.txt'), train)
             write_ann_file(osp.join(out, 'meta', 'val.txt'), val)
             _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
             info['split'] = f'stratified val_ratio={val_ratio} seed={seed}'
-    return _summarize(out, 'images', info)
+    return _summarize(out, 'images', info, allow_empty_classes)
 
 
 def prepare_garbage_classify(src: str,
                              out: str,
                              val_ratio: float = 0.1,
                              seed: int = 0,
-                             copy: bool = False) -> dict:
+                             copy: bool = False,
+                             allow_empty_classes: bool = False) -> dict:
     """Split the Huawei 2019 set (``train_data/`` + rule JSON) into lists.
 
     Args:
@@ -162,6 +172,8 @@ def prepare_garbage_classify(src: str,
         val_ratio: Fraction of each class for val.
         seed: Split seed.
         copy: Copy images instead of symlinking them.
+        allow_empty_classes: Accept a class without training images
+            (``--allow-empty-classes``).
 
     Returns:
         A summary dict.
@@ -190,14 +202,15 @@ def prepare_garbage_classify(src: str,
     return _summarize(out, 'train_data', {
         'source': src,
         'split': f'stratified val_ratio={val_ratio} seed={seed}'
-    })
+    }, allow_empty_classes)
 
 
 def prepare_folder(src: str,
                    out: str,
                    val_ratio: float = 0.2,
                    seed: int = 0,
-                   copy: bool = False) -> dict:
+                   copy: bool = False,
+                   allow_empty_classes: bool = False) -> dict:
     """Split your own one-folder-per-class data set into train/val lists.
 
     Args:
@@ -206,6 +219,8 @@ def prepare_folder(src: str,
         val_ratio: Fraction of each class for val.
         seed: Split seed.
         copy: Copy images instead of symlinking them.
+        allow_empty_classes: Accept a class without training images
+            (``--allow-empty-classes``).
 
     Returns:
         A summary dict.
@@ -216,7 +231,8 @@ def prepare_folder(src: str,
             fix='pass --src the folder '
             'that holds one sub-folder per class.',
             path=src)
-    classes, samples = _folder_samples(src)
+    classes, samples = _folder_samples(
+        src, allow_empty_classes=allow_empty_classes)
     train, val = stratified_split(samples, val_ratio, seed)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
     _place(src, osp.join(out, 'images'), copy)
@@ -226,7 +242,7 @@ def prepare_folder(src: str,
     return _summarize(out, 'images', {
         'source': src,
         'split': f'stratified val_ratio={val_ratio} seed={seed}'
-    })
+    }, allow_empty_classes)
 
 
 def _write_trainval(out: str) -> None:
@@ -247,7 +263,10 @@ def _write_trainval(out: str) -> None:
         f.write('\n'.join(lines) + '\n')
 
 
-def _summarize(out: str, prefix: str, info: dict) -> dict:
+def _summarize(out: str,
+               prefix: str,
+               info: dict,
+               allow_empty_classes: bool = False) -> dict:
     """Write trainval.txt, load the splits back (all checks), count them."""
     _write_trainval(out)
     classes = osp.join(out, 'meta', 'classes.txt')
@@ -258,7 +277,8 @@ def _summarize(out: str, prefix: str, info: dict) -> dict:
             data_prefix=prefix,
             classes=classes,
             test_mode=split != 'train',
-            lazy_init=False)
+            lazy_init=False,
+            allow_empty_classes=allow_empty_classes or None)
         info[split] = len(ds)
     info['classes'] = len(read_class_names(classes))
     info['out'] = out

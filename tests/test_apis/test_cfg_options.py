@@ -13,7 +13,7 @@ import pytest
 
 from mmext.apis.config import (CfgOptionsAction, _check_value,
                                accepted_arguments, check_cfg_options,
-                               fit_param_schedulers, load_config)
+                               check_values, fit_param_schedulers, load_config)
 from mmext.errors import ConfigError
 from helpers import REPO, make_list_set, write_tiny_config
 
@@ -132,8 +132,11 @@ def test_kwargs_classes_accept_anything_and_signatures_join_along_mro():
     SHIPPED,
     ids=[os.path.relpath(c, REPO / 'configs') for c in SHIPPED])
 def test_every_shipped_config_passes_the_signature_check(config):
-    """No false alarms: every typed dict of every config is accepted."""
-    _check_value(load_config(config)._cfg_dict.to_dict(), [], 'check')
+    """No false alarms: every typed dict of every config is accepted, and
+    so is every value (:func:`check_values`)."""
+    cfg = load_config(config)
+    _check_value(cfg._cfg_dict.to_dict(), [], 'check')
+    check_values(cfg)
 
 
 def test_max_epochs_below_warmup_fits_the_schedule(main_cfg):
@@ -211,3 +214,78 @@ def test_a_value_a_class_refuses_is_one_paragraph(capsys):
 
     with pytest.raises(ZeroDivisionError):
         broken()
+
+
+@pytest.mark.parametrize('option, words', [
+    ({
+        'train_dataloader.batch_size': 0
+    }, ['positive integer']),
+    ({
+        'train_dataloader.batch_size': -1
+    }, ['positive integer']),
+    ({
+        'val_dataloader.num_workers': -1
+    }, ['non-negative']),
+    ({
+        'train_cfg.max_epochs': -2
+    }, ['>= 1']),
+    ({
+        'train_cfg.max_epochs': 0
+    }, ['>= 1']),
+    ({
+        'train_cfg.val_interval': 0
+    }, ['>= 1']),
+    ({
+        'optim_wrapper.optimizer.lr': -0.1
+    }, ['SGD', 'learning rate']),
+    ({
+        'optim_wrapper.optimizer.momentum': -1
+    }, ['SGD', 'momentum']),
+    ({
+        'optim_wrapper.optimizer.weight_decay': -1e-4
+    }, ['weight_decay']),
+    ({
+        'default_hooks.logger.interval': 0
+    }, ['>= 1']),
+    ({
+        'default_hooks.checkpoint.interval': 0
+    }, ['-1']),
+])
+def test_values_a_class_refuses_are_caught_early(main_cfg, option, words):
+    import copy
+    cfg = copy.deepcopy(main_cfg)
+    cfg.merge_from_dict(option)
+    with pytest.raises(ConfigError) as err:
+        check_values(cfg, option)
+    msg = str(err.value)
+    key, value = next(iter(option.items()))
+    assert msg.startswith(f'{key}={value!r} (from --cfg-options)')
+    assert 'Fix: ' in msg and f'--cfg-options {key}=' in msg
+    for word in words:
+        assert word in msg
+
+
+def test_valid_values_pass(main_cfg):
+    import copy
+    check_values(main_cfg)
+    cfg = copy.deepcopy(main_cfg)
+    option = {
+        'train_dataloader.batch_size': 1,
+        'train_dataloader.num_workers': 0,
+        'train_cfg.max_epochs': 1,
+        'optim_wrapper.optimizer.lr': 0.0,
+        'default_hooks.checkpoint.interval': -1
+    }
+    cfg.merge_from_dict(option)
+    check_values(cfg, option)
+
+
+@pytest.mark.e2e
+def test_train_tool_batch_size_0_is_one_paragraph(tmp_path):
+    """It was torch's ValueError traceback from sampler.py."""
+    cfg = write_tiny_config(tmp_path, make_list_set(tmp_path / 'tiny'))
+    work = tmp_path / 'work'
+    p = _train_tool(cfg, work, 'train_dataloader.batch_size=0')
+    assert p.returncode == 2 and 'Traceback' not in p.stderr
+    assert 'train_dataloader.batch_size=0 (from --cfg-options)' in p.stderr
+    assert not work.exists()  # caught before the runner was built

@@ -1,7 +1,8 @@
 # Ablation table (final/best val metrics, test metrics) and the resolved
 # config keys that differ, for several work dirs or config files; list
 # entries such as custom_hooks are matched by type, long values shortened;
-# --report report.md|html adds the training curves side by side.
+# --report report.md|html adds the training curves side by side; a Δ column
+# compares each run with the first, k-fold work dirs with a noise estimate.
 # Logic lives in mmext.analysis.compare.
 import argparse
 import os.path as osp
@@ -15,8 +16,21 @@ from mmext.errors import friendly_main  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Compare runs: metrics table and config diff')
-    parser.add_argument('runs', nargs='+', help='work dirs or config files')
+        description='Compare runs: metrics table and config diff',
+        epilog='Δ: each run\'s value of the first metric minus the first '
+        'run\'s (the k-fold mean for a tools/kfold.py work dir, else the '
+        'last validation, else the test metric). Where the run and the '
+        'first run are both k-fold runs, "spread" and "within noise" say '
+        'whether Δ is larger than the noise: made on the same folds, Δ is '
+        'the mean of the per-fold differences and the spread their sample '
+        'standard deviation ("paired"); otherwise the spread is '
+        'sqrt(std_first^2 + std_run^2), the two runs\' fold-to-fold '
+        'standard deviations combined. Within noise means |Δ| < spread.')
+    parser.add_argument(
+        'runs',
+        nargs='+',
+        help='work dirs, config files, or tools/kfold.py work dirs (or '
+        'their kfold.json); the first is the reference')
     parser.add_argument(
         '--metrics',
         nargs='+',

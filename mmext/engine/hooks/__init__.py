@@ -4,6 +4,8 @@
 - :class:`ChannelsLastHook`: the model in NHWC memory format.
 - :class:`FeatureCacheCheckHook`: refuses feature caches of another model
   (see :mod:`mmext.feature_cache`).
+- :class:`LrByModuleHook`: logs the learning rate of the head, the
+  backbone... instead of parameter group 0's.
 - :class:`LastMetricsHook`: keeps the last validation's metrics (k-fold).
 - :class:`SamplePairingHook`: the on/off schedule of the
   :class:`~mmext.augments.SamplePairing` batch augment.
@@ -14,11 +16,12 @@ from .bad_images_hook import BadImageReportHook
 from .channels_last_hook import ChannelsLastHook, apply_channels_last
 from .feature_cache_check_hook import FeatureCacheCheckHook
 from .last_metrics_hook import LastMetricsHook
+from .lr_by_module_hook import LrByModuleHook
 from .sample_pairing_hook import SamplePairingHook, sample_pairing_on
 from .unfreeze_hook import UnfreezeHook
 
 __all__ = [
     'BadImageReportHook', 'ChannelsLastHook', 'apply_channels_last',
-    'FeatureCacheCheckHook', 'LastMetricsHook', 'SamplePairingHook',
-    'sample_pairing_on', 'UnfreezeHook'
+    'FeatureCacheCheckHook', 'LastMetricsHook', 'LrByModuleHook',
+    'SamplePairingHook', 'sample_pairing_on', 'UnfreezeHook'
 ]

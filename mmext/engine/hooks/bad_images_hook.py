@@ -15,7 +15,9 @@ class BadImageReportHook(Hook):
     GarbageDataset).
 
     The count is also stored as ``train/bad_images`` in the message hub, so it
-    reaches ``vis_data/scalars.json``.
+    reaches ``vis_data/scalars.json``. Epochs are numbered from 1, as the
+    log's ``Epoch(train) [N]`` (``runner.epoch`` counts from 0 until the
+    epoch has ended).
     """
 
     priority = 'LOW'
@@ -30,6 +32,7 @@ class BadImageReportHook(Hook):
         if count:
             runner.logger.warning(
                 f'{count} reads of unreadable training images skipped so far '
-                f'(epoch {runner.epoch}); each was replaced by another '
+                f'(after epoch {runner.epoch + 1}, numbered as in the log); '
+                'each was replaced by another '
                 'sample. Run tools/analysis/dataset_report.py to list and fix '
                 'them.')

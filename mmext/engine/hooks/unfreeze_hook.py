@@ -209,7 +209,8 @@ class UnfreezeHook(Hook):
                 if 'weight_decay' in group:
                     group['weight_decay'] = decay
         runner.logger.info(
-            f'UnfreezeHook: epoch {runner.epoch}: unfroze '
+            f'UnfreezeHook: from epoch {runner.epoch + 1} (as the log counts '
+            f'them): unfroze '
             f'{", ".join(self.module_names)} (frozen_stages='
             f'{self.frozen_stages}), lr {head_lr * self.lr_mult:.3g} '
             f'(head {head_lr:.3g} x {self.lr_mult})' +
