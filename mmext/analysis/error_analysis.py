@@ -149,7 +149,7 @@ class ErrorAnalysis:
         Returns:
             The ECE.
         """
-        from ..evaluation.calibration import plot_reliability
+        from ..visualization.reliability import plot_reliability
         ok = self.frame['pred_label'] == self.frame['gt_label']
         return plot_reliability(
             path,

@@ -90,7 +90,7 @@ class Predictor:
                 for h in cfg.get('custom_hooks') or []):
             from ..engine.hooks.channels_last_hook import apply_channels_last
             apply_channels_last(self.inferencer.model)  # as tools/test.py
-        from ..evaluation.calibration import attach_temperature
+        from ..evaluation.temperature import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,
                                               checkpoint)  # None: uncalibrated
         self.views = 1  # scores of how many views are averaged
