@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
+from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
 
 SPLITS = ('train', 'val', 'test')
@@ -97,10 +98,7 @@ def splits_from_config(cfg) -> Tuple[List[str], Dict[str, list]]:
         loader = cfg.get(f'{split}_dataloader')
         if not loader or not loader.get('dataset'):
             continue
-        ds_cfg = copy.deepcopy(loader['dataset'])
-        while ds_cfg.get('dataset') is not None:
-            ds_cfg = ds_cfg['dataset']
-        ds_cfg = dict(ds_cfg)
+        ds_cfg = dict(copy.deepcopy(innermost_dataset(loader['dataset'])))
         if ds_cfg in seen:
             continue
         seen.append(copy.deepcopy(ds_cfg))

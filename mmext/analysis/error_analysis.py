@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
+from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
 
 
@@ -311,9 +312,8 @@ def dataset_for_predictions(cfg,
     from mmpretrain.registry import DATASETS
 
     init_default_scope('mmpretrain')
-    ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader']['dataset'])
-    while ds_cfg.get('dataset') is not None:
-        ds_cfg = ds_cfg['dataset']
+    ds_cfg = copy.deepcopy(
+        innermost_dataset(cfg[f'{split}_dataloader']['dataset']))
     ds_cfg = dict(ds_cfg, pipeline=[])
     dataset = DATASETS.build(ds_cfg)
     return dict(dataset.metainfo), [

@@ -5,6 +5,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
 from ..evaluation.calibration import (calibration_summary, fit_temperature,
                                       scale_scores)
@@ -33,9 +34,7 @@ def labelled_split(cfg, split: str = 'val'):
             'temperature on.',
             fix='use --split val or test.')
     init_default_scope('mmpretrain')
-    ds_cfg = copy.deepcopy(loader['dataset'])
-    while ds_cfg.get('dataset') is not None:
-        ds_cfg = ds_cfg['dataset']
+    ds_cfg = copy.deepcopy(innermost_dataset(loader['dataset']))
     dataset = DATASETS.build(dict(ds_cfg, pipeline=[]))
     paths, labels = [], []
     for i in range(len(dataset)):

@@ -16,6 +16,7 @@ import os.path as osp
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
+from ..datasets.wrappers import innermost_dataset
 from ..errors import ConfigError, DataError
 from ..fileio import atomic_write, file_hash
 
@@ -210,11 +211,11 @@ def pseudo_label(config: str,
                 from mmengine.registry import init_default_scope
                 from mmpretrain.registry import DATASETS
                 init_default_scope('mmpretrain')
-                node = train_cfg
-                while node.get('dataset') is not None:
-                    node = node['dataset']
                 exclude_root = DATASETS.build(
-                    dict(node, pipeline=[], lazy_init=True)).img_prefix
+                    dict(
+                        innermost_dataset(train_cfg),
+                        pipeline=[],
+                        lazy_init=True)).img_prefix
             for ann in exclude_files:
                 exclude += read_ann_paths(ann, exclude_root)
     predictor = Predictor(config, checkpoint, device)

@@ -7,14 +7,12 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
+from ..datasets.wrappers import innermost_dataset
 from .onnx_export import ExportError
 
 
 def _test_pipeline_cfg(cfg: Config) -> list:
-    dataset = cfg.test_dataloader.dataset
-    while dataset.get('pipeline') is None and dataset.get('dataset'):
-        dataset = dataset.dataset  # dataset wrappers
-    return list(dataset.pipeline)
+    return list(innermost_dataset(cfg.test_dataloader.dataset).pipeline)
 
 
 def test_geometry(cfg: Config) -> Tuple[Compose, Compose]:

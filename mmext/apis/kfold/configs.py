@@ -10,6 +10,7 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+from ...datasets.wrappers import innermost_dataset
 from ...errors import ConfigError
 
 KFOLD_TYPE = 'KFoldDataset'  # mmpretrain's
@@ -87,10 +88,8 @@ def kfold_configs(cfg: Config,
     if not val_src:
         raise ConfigError('The config has no val_dataloader, so its test '
                           'pipeline (resize, crop) is unknown.')
-    node = val_src.dataset
-    while node.get('dataset') is not None:  # wrappers
-        node = node['dataset']
-    test_pipeline = copy.deepcopy(node.get('pipeline', []))
+    test_pipeline = copy.deepcopy(
+        innermost_dataset(val_src.dataset).get('pipeline', []))
     evaluator = cfg.get('val_evaluator') or cfg.get('test_evaluator')
     if not evaluator:
         raise ConfigError(
@@ -202,14 +201,6 @@ def heldout_test_config(fold_cfg: Config,
 TEACHER_TYPE = 'LoadTeacherScores'  # mmext.transforms.teacher_scores
 
 
-def base_dataset(dataset_cfg: dict) -> dict:
-    """The innermost data set of a (wrapped, k-fold) data set config."""
-    node = dataset_cfg
-    while node.get('dataset') is not None:
-        node = node['dataset']
-    return node
-
-
 def set_teacher_scores(fold_cfg: Config, scores: str) -> Config:
     """Point the ``LoadTeacherScores`` of a fold's train pipeline at a file.
 
@@ -220,7 +211,7 @@ def set_teacher_scores(fold_cfg: Config, scores: str) -> Config:
     Returns:
         The same config.
     """
-    pipeline = base_dataset(
+    pipeline = innermost_dataset(
         fold_cfg.train_dataloader.dataset).get('pipeline') or []
     found = [t for t in pipeline if t.get('type') == TEACHER_TYPE]
     if not found:

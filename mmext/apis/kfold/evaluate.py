@@ -7,11 +7,11 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
 
+from ...datasets.wrappers import innermost_dataset
 from ...errors import ConfigError
 from ...fileio import atomic_write
 from ...progress import announce
-from .configs import (base_dataset, fold_indices, heldout_test_config,
-                      kfold_configs)
+from .configs import fold_indices, heldout_test_config, kfold_configs
 from .layout import fold_config, last_checkpoint, run_dirs
 
 ENSEMBLE_METRIC = 'accuracy/top1'  # what --ensemble-with reports
@@ -247,11 +247,11 @@ def teacher_scores(fold_cfg: Config,
     os.makedirs(out_dir, exist_ok=True)
     heldout = fold_indices(fold_cfg, heldout=True)
     train = fold_indices(fold_cfg, heldout=False)
-    base = base_dataset(fold_cfg.val_dataloader.dataset)
+    base = innermost_dataset(fold_cfg.val_dataloader.dataset)
     test_cfgs = []
     for teacher_dir in teacher_dirs:
         teacher_cfg = fold_config(teacher_dir)
-        teacher_base = base_dataset(teacher_cfg.val_dataloader.dataset)
+        teacher_base = innermost_dataset(teacher_cfg.val_dataloader.dataset)
         same_list = all(
             teacher_base.get(k) == base.get(k)
             for k in ('data_root', 'ann_file', 'data_prefix'))

@@ -34,7 +34,7 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
         The metrics of the fold's last validation.
     """
     from ..train_test import (build_runner, prepare_train_config,
-                             release_dataloader_workers, train_parser)
+                              release_dataloader_workers, train_parser)
     cfg = copy.deepcopy(cfg)
     cfg.experiment_name = f'{name}_{time.strftime("%H%M%S")}'
     cfg.resume = False
