@@ -223,7 +223,7 @@ def select_checkpoints(work_dir: str,
                 fix=keep_hint + ', or ask for fewer.',
                 path=work_dir)
         return [found[e] for e in sorted(found)[-n:]]
-    from ..analysis.curves import read_scalars
+    from ..utils.scalars import read_scalars
     if rule not in ('greater', 'less'):
         raise ConfigError(f"rule must be 'greater' or 'less', got {rule!r}.")
     curve = read_scalars(work_dir).val_metric(metric)

@@ -112,7 +112,7 @@ class LoadTeacherScores(BaseTransform):
 
     def _load(self) -> Tuple[Dict[str, int], List[int], np.ndarray]:
         """Read the CSV once per process (each dataloader worker too)."""
-        from ..apis.ensemble import frame_scores
+        from ..evaluation.scores import frame_scores
         from ..evaluation.submission import read_predictions
         if not osp.isfile(self.scores):
             raise DataError(

@@ -15,8 +15,7 @@ def test_config_wrappers_are_unwrapped_to_the_same_object():
                 type='RepeatDataset',
                 times=2,
                 dataset=dict(
-                    type='KFoldDataset', fold=0, num_splits=5,
-                    dataset=base))))
+                    type='KFoldDataset', fold=0, num_splits=5, dataset=base))))
     leaf = innermost_dataset(cfg.dataset)
     assert leaf == base
     leaf['ann_file'] = 'meta/x.txt'  # the same object: edits reach the cfg
