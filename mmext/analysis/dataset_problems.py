@@ -2,12 +2,10 @@
 import os.path as osp
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, List, Sequence
+from typing import List, Protocol, Sequence
 
 import numpy as np
-
-if TYPE_CHECKING:  # only for the annotation (no import cycle)
-    from .dataset_report import DatasetReport
+import pandas as pd
 
 SEVERITIES = ('error', 'warning', 'info')
 
@@ -38,6 +36,21 @@ class Problem:
         return text
 
 
+class ScannedReport(Protocol):
+    """What the checks read of a report (:class:`~.dataset_report.
+    DatasetReport`, which imports this module, so it is not imported here).
+    """
+
+    images: pd.DataFrame
+
+    @property
+    def splits(self) -> List[str]:
+        """The split names in report order."""
+
+    def counts(self) -> pd.DataFrame:
+        """Images per class (rows) and split (columns)."""
+
+
 def _short(paths: Sequence[str], root: str = '') -> List[str]:
     out = []
     for p in paths:
@@ -45,7 +58,7 @@ def _short(paths: Sequence[str], root: str = '') -> List[str]:
     return out
 
 
-def find_problems(report: 'DatasetReport',
+def find_problems(report: ScannedReport,
                   tiny: int = 10,
                   min_side: int = 32,
                   imbalance: float = 10.0) -> List[Problem]:

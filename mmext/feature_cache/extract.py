@@ -16,8 +16,8 @@ from mmpretrain.registry import DATASETS, MODELS
 from ..errors import ConfigError, DataError
 from ..fileio import file_hash
 from ..progress import track
-from .cache import (_plain, check_model, check_source, load_cache,
-                    model_config_hash, save_cache, weights_hash)
+from .cache import (check_model, check_source, load_cache, model_config_hash,
+                    plain_json, save_cache, weights_hash)
 from .dataset import pipeline_identity, source_data_hash
 
 SPLITS = ('train', 'val', 'test')
@@ -236,7 +236,7 @@ def extract_caches(cfg: Config,
             checkpoint_sha256=ckpt_sha,
             pipeline_hash=pipe,
             data_hash=data_digest,
-            metainfo=_plain(source.metainfo),
+            metainfo=plain_json(source.metainfo),
             extract_seconds=round(seconds, 2),
             created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
         save_cache(out, header, feats, labels, paths)
