@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Dict, List, Set, Tuple
 
 import pytest
+
 from helpers import REPO
 
 PACKAGE = REPO / 'mmext'
@@ -76,8 +77,9 @@ def import_graph() -> Tuple[Dict[str, Set[str]], List[Tuple[str, str, str]]]:
                 targets = []
                 for alias in node.names:  # `from pkg import module`
                     sub = f'{base}.{alias.name}'
-                    targets.append((sub, None) if sub in modules else
-                                   (base, alias.name))
+                    targets.append((sub,
+                                    None) if sub in modules else (base,
+                                                                  alias.name))
             else:
                 continue
             for target, imported in targets:
@@ -175,15 +177,14 @@ def test_no_private_name_is_imported_from_another_module():
     assert not bad, '\n'.join(bad)
 
 
-@pytest.mark.parametrize(
-    'edges, cycle', [({
-        'a': {'b'},
-        'b': {'c'},
-        'c': {'a'}
-    }, ['a', 'b', 'c', 'a']), ({
-        'a': {'b'},
-        'b': set()
-    }, [])])
+@pytest.mark.parametrize('edges, cycle', [({
+    'a': {'b'},
+    'b': {'c'},
+    'c': {'a'}
+}, ['a', 'b', 'c', 'a']), ({
+    'a': {'b'},
+    'b': set()
+}, [])])
 def test_the_cycle_finder(edges, cycle):
     assert find_cycle(edges) == cycle
 

@@ -4,8 +4,10 @@ Reading the files is :mod:`mmext.utils.scalars` (re-exported here).
 """
 from typing import Sequence
 
+from ..utils.figures import save_figure
 from ..utils.scalars import (VAL_DEFAULT, Curves, iters_per_epoch,
                              read_scalars, scalars_files)
+from ..visualization.fonts import use_cjk_font
 
 
 def plot_curves(runs: Sequence[Curves],
@@ -20,13 +22,10 @@ def plot_curves(runs: Sequence[Curves],
         val_key: Validation metric to plot.
         loss_key: Training scalar to plot.
     """
-    import matplotlib
+    import matplotlib  # heavy: loaded when a figure is drawn
     matplotlib.use('Agg')
-    from ..visualization.fonts import use_cjk_font
     use_cjk_font()  # Chinese class names
-    import matplotlib.pyplot as plt
-
-    from ..utils.figures import save_figure
+    import matplotlib.pyplot as plt  # after use('Agg'): no display needed
 
     fig, (ax_loss, ax_val, ax_lr) = plt.subplots(1, 3, figsize=(14, 4))
     for i, run in enumerate(runs):

@@ -1,9 +1,14 @@
 """The splits of a data set, read the way training reads them: from a data
 folder in one of :class:`GarbageDataset`'s layouts, or from a config."""
+import copy
 import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
+
+from ..datasets import GarbageDataset
 from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
 
@@ -11,7 +16,6 @@ SPLITS = ('train', 'val', 'test')
 
 
 def _garbage_dataset(**kwargs):
-    from ..datasets import GarbageDataset
     return GarbageDataset(
         allow_empty_classes=True, check_files=False, pipeline=[], **kwargs)
 
@@ -87,10 +91,6 @@ def splits_from_config(cfg) -> Tuple[List[str], Dict[str, list]]:
     Returns:
         ``(classes, {split: [(image path, label), ...]})``.
     """
-    import copy
-
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
 
     init_default_scope('mmpretrain')
     splits, seen, classes = {}, [], None

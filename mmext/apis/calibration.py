@@ -1,9 +1,12 @@
 """Fit a temperature on a config's labelled split and store it with the
 checkpoint (``tools/analysis/calibrate.py``); the maths is
 :mod:`mmext.evaluation.calibration`."""
+import copy
 from typing import Optional
 
 import numpy as np
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
 
 from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
@@ -11,6 +14,8 @@ from ..evaluation.calibration import (calibration_summary, fit_temperature,
                                       scale_scores)
 from ..evaluation.temperature import detach_temperature, write_calibration
 from ..visualization.reliability import plot_reliability
+from .config import load_config
+from .inference import Predictor
 
 
 def labelled_split(cfg, split: str = 'val'):
@@ -23,10 +28,7 @@ def labelled_split(cfg, split: str = 'val'):
     Returns:
         ``(paths, labels, metainfo)``.
     """
-    import copy
 
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
     loader = cfg.get(f'{split}_dataloader')
     if not loader:
         raise DataError(
@@ -85,8 +87,6 @@ def calibrate_checkpoint(config: str,
     Returns:
         :func:`calibration_summary` plus ``checkpoint`` (the written file).
     """
-    from ..apis.config import load_config
-    from ..apis.inference import Predictor
     cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

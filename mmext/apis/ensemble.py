@@ -24,6 +24,9 @@ from ..errors import ConfigError, DataError
 from ..evaluation.scores import frame_scores, ranked_columns
 from ..evaluation.submission import (predictions_frame, read_predictions,
                                      relative_names, write_csv)
+from ..progress import predict_files
+from ..utils.images import list_images
+from .inference import Predictor
 
 
 def ensemble_frames(frames: Sequence[pd.DataFrame],
@@ -166,9 +169,6 @@ def predictor_frame(config: str,
     Returns:
         A table in ``tools/test.py``'s layout with every class ranked.
     """
-    from ..progress import predict_files
-    from ..utils.images import list_images
-    from .inference import Predictor
     predictor = Predictor(config, checkpoint, device)
     files = list_images(images) if isinstance(images, str) else list(images)
     res = predict_files(predictor, files, 1, batch_size,

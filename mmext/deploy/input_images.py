@@ -6,6 +6,7 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import DATASETS, TRANSFORMS
 
 from ..datasets.wrappers import innermost_dataset
 from .onnx_export import ExportError
@@ -25,7 +26,6 @@ def test_geometry(cfg: Config) -> Tuple[Compose, Compose]:
         ``(geometry, pack)``: the steps before ``PackInputs`` (loading,
         resizing, cropping: what a deployment must reproduce) and the rest.
     """
-    from mmpretrain.registry import TRANSFORMS
     steps = _test_pipeline_cfg(cfg)
     types = [s['type'] for s in steps]
     if 'PackInputs' not in types:
@@ -81,7 +81,6 @@ def sample_images(cfg: Config, count: int) -> List[str]:
     Returns:
         Image paths.
     """
-    from mmpretrain.registry import DATASETS
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
     if len(dataset) == 0:

@@ -9,7 +9,12 @@ model's head that divides ``cls_score`` by ``T``.
 import os.path as osp
 from typing import Optional
 
+import torch
+from mmengine.logging import print_log
+
+from ..checkpoint import safe_torch_load
 from ..errors import CheckpointError, DataError
+from ..fileio import atomic_write
 
 #: where the temperature lives in a checkpoint's ``meta``
 META_KEY = 'calibration'
@@ -25,7 +30,6 @@ def read_calibration(checkpoint: str) -> Optional[dict]:
         ``checkpoint['meta']['calibration']`` (``temperature`` and how it was
         fitted), or ``None``.
     """
-    from ..checkpoint import safe_torch_load
     ckpt = safe_torch_load(checkpoint, 'cpu')
     meta = ckpt.get('meta') if isinstance(ckpt, dict) else None
     info = (meta or {}).get(META_KEY)
@@ -56,10 +60,7 @@ def write_calibration(checkpoint: str,
     Returns:
         The written path.
     """
-    import torch
 
-    from ..checkpoint import safe_torch_load
-    from ..fileio import atomic_write
     ckpt = safe_torch_load(checkpoint, 'cpu')
     if not isinstance(ckpt, dict):
         raise CheckpointError(
@@ -124,7 +125,6 @@ def attach_temperature(model, source, log: bool = False) -> Optional[float]:
 
     head._mmext_temperature = (t, head.register_forward_hook(hook))
     if log:
-        from mmengine.logging import print_log
         print_log(
             f'Calibrated scores: logits divided by temperature {t:.3f} '
             f'(stored in {source} by tools/analysis/calibrate.py).',

@@ -11,8 +11,10 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from mmpretrain.registry import DATASETS, MODELS
 
+from ..checkpoint import check_checkpoint_matches
 from ..errors import ConfigError, DataError
 from ..fileio import file_hash
 from ..progress import track
@@ -78,9 +80,7 @@ def build_extractor(cfg: Config,
     model = MODELS.build(model_cfg)
     model.init_weights()
     if checkpoint:
-        from mmengine.runner import load_checkpoint
 
-        from ..checkpoint import check_checkpoint_matches
         check_checkpoint_matches(model, checkpoint, cfg)
         load_checkpoint(
             model,

@@ -4,6 +4,8 @@ from typing import Optional, Sequence
 
 from ..evaluation.calibration import (expected_calibration_error,
                                       reliability_bins)
+from ..utils.figures import save_figure
+from .fonts import use_cjk_font
 
 
 def plot_reliability(path: str,
@@ -30,8 +32,6 @@ def plot_reliability(path: str,
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    from ..utils.figures import save_figure
-    from ..visualization.fonts import use_cjk_font
     use_cjk_font()
     series = [(confidences, correct, 'scores')]
     if after is not None:

@@ -9,6 +9,8 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
 
 from ...datasets.wrappers import innermost_dataset
 from ...errors import ConfigError
@@ -150,8 +152,6 @@ def fold_indices(fold_cfg: Config, heldout: bool = True) -> List[int]:
     Returns:
         The indices, in the wrapper's order.
     """
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
     init_default_scope('mmpretrain')
     val = copy.deepcopy(fold_cfg.val_dataloader.dataset)
     val.dataset = dict(val.dataset, pipeline=[])  # no image is loaded

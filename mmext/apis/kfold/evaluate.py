@@ -9,8 +9,12 @@ from mmengine.config import Config
 
 from ...datasets.wrappers import innermost_dataset
 from ...errors import ConfigError
+from ...evaluation.submission import read_predictions
 from ...fileio import atomic_write
 from ...progress import announce
+from ..ensemble import ensemble_frames
+from ..soup import average_checkpoints
+from ..train_test import run_test, test_parser
 from .configs import fold_indices, heldout_test_config, kfold_configs
 from .layout import fold_config, last_checkpoint, run_dirs
 
@@ -68,7 +72,6 @@ def evaluate_folds(cfg: Config,
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
-    from ..soup import average_checkpoints
     if soup_with and ensemble_with:
         raise ConfigError('A fold is tested either as a soup or as an '
                           'ensemble, not both at once.')
@@ -146,7 +149,6 @@ def _test_fold(test_cfg: Config,
     Returns:
         The test metrics.
     """
-    from ..train_test import run_test, test_parser
     cfg_path = osp.join(out_dir, config_name)
     test_cfg.dump(cfg_path)
     argv = [cfg_path, checkpoint, '--work-dir', out_dir, '--topk', str(topk)]
@@ -177,8 +179,6 @@ def _mean_scores(test_cfgs: Sequence[Config],
     Returns:
         The table of the mean class scores, in ``tools/test.py``'s layout.
     """
-    from ...evaluation.submission import read_predictions
-    from ..ensemble import ensemble_frames
     frames, names = [], []
     for j, (test_cfg, ckpt) in enumerate(zip(test_cfgs, checkpoints)):
         csv = osp.join(out_dir, f'{prefix}_{j}.csv')

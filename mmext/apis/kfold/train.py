@@ -9,6 +9,8 @@ from mmengine.config import Config
 from ...engine.hooks import LastMetricsHook
 from ...errors import ConfigError
 from ...progress import announce
+# the module: its build_runner is looked up per call (tests patch it)
+from .. import train_test
 from .configs import kfold_configs, set_teacher_scores
 from .evaluate import teacher_scores
 from .layout import last_checkpoint, run_dirs
@@ -33,19 +35,17 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     Returns:
         The metrics of the fold's last validation.
     """
-    from ..train_test import (build_runner, prepare_train_config,
-                              release_dataloader_workers, train_parser)
     cfg = copy.deepcopy(cfg)
     cfg.experiment_name = f'{name}_{time.strftime("%H%M%S")}'
     cfg.resume = False
-    args = train_parser().parse_args(
+    args = train_test.train_parser().parse_args(
         [cfg.filename or f'{name}.py', '--work-dir', work_dir])
-    cfg = prepare_train_config(cfg, args)
-    runner = build_runner(cfg)
+    cfg = train_test.prepare_train_config(cfg, args)
+    runner = train_test.build_runner(cfg)
     hook = LastMetricsHook()
     runner.register_hook(hook)
     runner.train()
-    release_dataloader_workers(runner)
+    train_test.release_dataloader_workers(runner)
     if not hook.metrics:
         raise ConfigError(
             f'Fold {name} never validated, so it has no score.',
