@@ -14,8 +14,10 @@ last validation metric with their mean and (sample) standard deviation.
 Its parts: :mod:`.configs` rewrites the config, :mod:`.layout` finds the
 folds' work dirs, :mod:`.train` trains them, :mod:`.evaluate` tests them
 again (soup, ensemble, TTA, teacher scores) and :mod:`.report` computes the
-statistics and writes the tables.
+statistics and tables; :mod:`.command` is ``tools/kfold.py``'s arguments,
+checks and report files.
 """
+from .command import kfold_parser, run_command
 from .configs import (KFOLD_TYPE, TEACHER_TYPE, WRAPPERS, fold_indices,
                       heldout_indices, heldout_test_config, kfold_configs,
                       set_teacher_scores, use_trainval)
@@ -31,5 +33,5 @@ __all__ = [
     'last_checkpoint', 'paired_differences', 'format_paired', 'fold_indices',
     'teacher_scores', 'set_teacher_scores', 'use_trainval', 'fold_config',
     'load_report', 'compare_reports', 'KFOLD_TYPE', 'TEACHER_TYPE', 'WRAPPERS',
-    'ENSEMBLE_METRIC'
+    'ENSEMBLE_METRIC', 'kfold_parser', 'run_command'
 ]
