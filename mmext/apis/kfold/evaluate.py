@@ -16,7 +16,7 @@ from ..ensemble import ensemble_frames
 from ..soup import average_checkpoints
 from ..train_test import run_test, test_parser
 from .configs import fold_indices, heldout_test_config, kfold_configs
-from .layout import fold_config, last_checkpoint, run_dirs
+from .layout import fold_config, last_checkpoint, run_dirs, run_record
 
 ENSEMBLE_METRIC = 'accuracy/top1'  # what --ensemble-with reports
 
@@ -72,16 +72,8 @@ def evaluate_folds(cfg: Config,
     Returns:
         Per run: ``name``, ``fold``, ``seed``, ``work_dir``, ``metrics``.
     """
-    if soup_with and ensemble_with:
-        raise ConfigError('A fold is tested either as a soup or as an '
-                          'ensemble, not both at once.')
-    if ensemble_with and metric != ENSEMBLE_METRIC:
-        raise ConfigError(
-            f'An ensemble of k-fold runs reports {ENSEMBLE_METRIC} only, '
-            f'not {metric}.',
-            fix=f'drop --metric or use --metric {ENSEMBLE_METRIC}.')
+    _check_combined(soup_with, ensemble_with, metric)
     configs = kfold_configs(cfg, num_splits, split_seed)
-    results = []
     runs = run_dirs(work_root, num_splits, seeds, folds)
     others = [
         run_dirs(root, num_splits, seeds, folds)
@@ -91,8 +83,9 @@ def evaluate_folds(cfg: Config,
     ingredients = [[last_checkpoint(run[3])] +
                    [last_checkpoint(other[i][3]) for other in others]
                    for i, run in enumerate(runs)]
-    for i, ((fold, seed, name, work_dir),
-            paths) in enumerate(zip(runs, ingredients)):
+    results = []
+    for i, (run, paths) in enumerate(zip(runs, ingredients)):
+        fold, _, name, work_dir = run
         test_cfg = heldout_test_config(configs[fold])
         test_cfg.experiment_name = f'{name}_{tag}_{time.strftime("%H%M%S")}'
         out_dir = osp.join(work_dir, tag)
@@ -107,25 +100,55 @@ def evaluate_folds(cfg: Config,
             metrics = _ensemble_fold(member_cfgs, paths, out_dir, tta,
                                      save_csv)
         else:
-            checkpoint = paths[0]
-            if soup_with:
-                checkpoint = osp.join(out_dir, 'soup.pth')
-                average_checkpoints(paths, checkpoint)
-            metrics = _test_fold(
-                test_cfg, checkpoint, out_dir, tta,
-                osp.join(out_dir, 'preds.csv') if save_csv else None)
+            metrics = _soup_or_single_fold(test_cfg, paths, out_dir, tta,
+                                           save_csv, bool(soup_with))
         results.append(
-            dict(
-                name=name,
-                fold=fold,
-                seed=seed,
-                work_dir=work_dir,
-                metrics={
+            run_record(
+                run, {
                     k: v
                     for k, v in (metrics or {}).items()
                     if not k.startswith('submission/')
                 }))
     return results
+
+
+def _check_combined(soup_with: Optional[Sequence[str]],
+                    ensemble_with: Optional[Sequence[str]],
+                    metric: str) -> None:
+    """Refuse a soup and an ensemble at once, and an ensemble's metric other
+    than :data:`ENSEMBLE_METRIC`."""
+    if soup_with and ensemble_with:
+        raise ConfigError('A fold is tested either as a soup or as an '
+                          'ensemble, not both at once.')
+    if ensemble_with and metric != ENSEMBLE_METRIC:
+        raise ConfigError(
+            f'An ensemble of k-fold runs reports {ENSEMBLE_METRIC} only, '
+            f'not {metric}.',
+            fix=f'drop --metric or use --metric {ENSEMBLE_METRIC}.')
+
+
+def _soup_or_single_fold(test_cfg: Config, paths: Sequence[str], out_dir: str,
+                         tta: bool, save_csv: bool,
+                         soup: bool) -> Dict[str, float]:
+    """Test one fold's model, or the uniform soup of ``paths``.
+
+    Args:
+        test_cfg: From :func:`heldout_test_config`.
+        paths: The fold's checkpoint, then the other recipes' (soup only).
+        out_dir: The evaluation's folder (``soup.pth``, ``preds.csv``).
+        tta: Flip test-time augmentation.
+        save_csv: Write ``preds.csv``.
+        soup: Average ``paths`` into ``soup.pth`` and test that.
+
+    Returns:
+        The test metrics.
+    """
+    checkpoint = paths[0]
+    if soup:
+        checkpoint = osp.join(out_dir, 'soup.pth')
+        average_checkpoints(paths, checkpoint)
+    return _test_fold(test_cfg, checkpoint, out_dir, tta,
+                      osp.join(out_dir, 'preds.csv') if save_csv else None)
 
 
 def _test_fold(test_cfg: Config,

@@ -1,7 +1,7 @@
 """Where a k-fold run keeps its folds: work dirs, checkpoints, configs."""
 import glob
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -28,6 +28,22 @@ def run_dirs(
             name = f'fold{fold}' + ('' if seed is None else f'_seed{seed}')
             runs.append((fold, seed, name, osp.join(work_root, sub)))
     return runs
+
+
+def run_record(run: Tuple[int, Optional[int], str, str],
+               metrics: Dict[str, float]) -> dict:
+    """The record of one run in a k-fold report.
+
+    Args:
+        run: ``(fold, seed, name, work_dir)`` from :func:`run_dirs`.
+        metrics: The run's metrics.
+
+    Returns:
+        ``name``, ``fold``, ``seed``, ``work_dir`` and ``metrics``.
+    """
+    fold, seed, name, work_dir = run
+    return dict(
+        name=name, fold=fold, seed=seed, work_dir=work_dir, metrics=metrics)
 
 
 def last_checkpoint(work_dir: str) -> str:

@@ -13,7 +13,7 @@ from ...progress import announce
 from .. import train_test
 from .configs import kfold_configs, set_teacher_scores
 from .evaluate import teacher_scores
-from .layout import last_checkpoint, run_dirs
+from .layout import last_checkpoint, run_dirs, run_record
 from .report import summarize
 
 
@@ -112,12 +112,6 @@ def run_kfold(cfg: Config,
         announce(f'k-fold: run {len(results) + 1}/{len(runs)} ({name}) in '
                  f'{work_dir}')
         metrics = train_fold(fold_cfg, work_dir, name)
-        results.append(
-            dict(
-                name=name,
-                fold=fold,
-                seed=seed,
-                work_dir=work_dir,
-                metrics=metrics))
+        results.append(run_record((fold, seed, name, work_dir), metrics))
     summarize(results, metric)  # fail now if the metric is not logged
     return results
