@@ -68,8 +68,8 @@ def test_after_training_it_holds_the_last_epochs_validation(tmp_path):
 
         def compute_metrics(self, results):
             self.epoch += 1
-            return dict(acc=100.0 * sum(results) / len(results),
-                        epoch=self.epoch)
+            return dict(
+                acc=100.0 * sum(results) / len(results), epoch=self.epoch)
 
     init_default_scope('mmengine')
     loader = dict(
