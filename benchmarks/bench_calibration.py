@@ -23,13 +23,14 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 def main():
     from mmengine.config import DictAction
 
+    from mmext.apis.calibration import labelled_split
     from mmext.apis.config import load_config
     from mmext.apis.inference import Predictor
     from mmext.evaluation.calibration import (calibration_summary,
-                                              detach_temperature,
                                               expected_calibration_error,
-                                              fit_temperature, labelled_split,
-                                              nll, scale_scores)
+                                              fit_temperature, nll,
+                                              scale_scores)
+    from mmext.evaluation.temperature import detach_temperature
     parser = argparse.ArgumentParser()
     parser.add_argument('config')
     parser.add_argument('checkpoint')

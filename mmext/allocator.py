@@ -139,7 +139,7 @@ def large_block_faults(nbytes: int = 64 << 20, rounds: int = 12) -> float:
     Returns:
         Fewest faults per page of one round after the first.
     """
-    import torch
+    import torch  # after tune_malloc: import mmext runs it before torch
 
     pages = nbytes / resource.getpagesize()
     counts = []

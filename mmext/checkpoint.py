@@ -28,14 +28,19 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.dist import get_dist_info
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import (CheckpointLoader,
+                                        get_deprecated_model_names,
+                                        get_external_models, get_mmcls_models,
+                                        get_torchvision_models)
+from torch.hub import download_url_to_file, get_dir
 
 from .errors import CheckpointError
 
 
 def _safe_globals() -> list:
     """Classes allowed inside a checkpoint besides tensors and containers."""
-    from mmengine.logging.history_buffer import HistoryBuffer
     allowed = [HistoryBuffer, np.ndarray, np.dtype]
     # numpy's array reconstruction helpers and dtype classes.
     try:
@@ -55,7 +60,6 @@ def _safe_globals() -> list:
 
 def _history_getattr(obj: Any, name: str) -> Any:
     """``getattr`` restricted to HistoryBuffer's public statistics methods."""
-    from mmengine.logging.history_buffer import HistoryBuffer
     allowed = {'min', 'max', 'mean', 'current'}
     allowed |= set(HistoryBuffer._statistics_methods)
     if ((obj is HistoryBuffer or isinstance(obj, HistoryBuffer))
@@ -145,7 +149,6 @@ def _download(url: str, model_dir: Optional[str] = None) -> str:
     The file name is the URL's base name, as ``torch.hub`` and mmengine name
     it, so a file already there is used without network access.
     """
-    from torch.hub import download_url_to_file, get_dir
     model_dir = model_dir or osp.join(get_dir(), 'checkpoints')
     os.makedirs(model_dir, exist_ok=True)
     cached = osp.join(model_dir, osp.basename(urlparse(url).path))
@@ -172,7 +175,6 @@ def load_from_http(filename: str, map_location=None, model_dir=None):
     In distributed runs rank 0 downloads first, as mmengine's loader does.
     Offline, the error says how to use a local copy instead.
     """
-    from mmengine.dist import get_dist_info
     rank, world_size = get_dist_info()
     if rank == 0:
         cached = _download(filename, model_dir)
@@ -198,7 +200,6 @@ def _lookup(table: dict, name: str, scheme: str) -> str:
 def load_from_torchvision(filename: str, map_location=None):
     """``torchvision://NAME`` and ``modelzoo://NAME``: mmengine's URL table,
     then the safe http loader."""
-    from mmengine.runner.checkpoint import get_torchvision_models
     scheme = 'modelzoo://' if filename.startswith('modelzoo://') else \
         'torchvision://'
     url = _lookup(get_torchvision_models(), filename[len(scheme):], scheme)
@@ -208,9 +209,8 @@ def load_from_torchvision(filename: str, map_location=None):
 def load_from_openmmlab(filename: str, map_location=None):
     """``open-mmlab://NAME`` and ``openmmlab://NAME`` (mmengine's model
     table, deprecated names followed), through the safe loaders."""
-    from mmengine.runner.checkpoint import (_get_mmengine_home,
-                                            get_deprecated_model_names,
-                                            get_external_models)
+    # mmengine's private helper: a release without it fails this scheme only
+    from mmengine.runner.checkpoint import _get_mmengine_home
     scheme = 'open-mmlab://' if filename.startswith('open-mmlab://') else \
         'openmmlab://'
     name = filename[len(scheme):]
@@ -223,8 +223,8 @@ def load_from_openmmlab(filename: str, map_location=None):
 
 def load_from_mmcls(filename: str, map_location=None):
     """``mmcls://NAME``: mmengine's table, safe download, backbone keys."""
-    from mmengine.runner.checkpoint import (_process_mmcls_checkpoint,
-                                            get_mmcls_models)
+    # mmengine's private helper: a release without it fails this scheme only
+    from mmengine.runner.checkpoint import _process_mmcls_checkpoint
     url = _lookup(get_mmcls_models(), filename[len('mmcls://'):], 'mmcls://')
     return _process_mmcls_checkpoint(
         load_from_http(url, map_location=map_location))
@@ -233,6 +233,7 @@ def load_from_mmcls(filename: str, map_location=None):
 def load_from_ceph(filename: str, map_location=None, backend='petrel'):
     """``s3://`` and ``petrel://`` (optionally ``cluster:s3://``): the
     bytes come from mmengine's file backend and are loaded safely."""
+    # looked up when called, so that a patched mmengine.fileio is used
     from mmengine.fileio import get_file_backend
     try:
         data = get_file_backend(
@@ -251,7 +252,7 @@ def load_from_ceph(filename: str, map_location=None, backend='petrel'):
 
 def load_from_pavi(filename: str, map_location=None):
     """``pavi://``: downloaded into a temporary folder, loaded safely."""
-    try:
+    try:  # optional client, needed by this scheme only
         from pavi import modelcloud
     except ImportError:
         raise CheckpointError(

@@ -9,6 +9,10 @@ import os
 import sys
 from typing import Iterable, Iterator, Optional, TextIO, TypeVar
 
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
 T = TypeVar('T')
 
 
@@ -53,10 +57,6 @@ def track(iterable: Iterable[T],
     if not progress_enabled(stream):
         yield from iterable
         return
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress,
-                               TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
     if total is None:
         try:
             total = len(iterable)  # type: ignore[arg-type]

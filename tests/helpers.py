@@ -250,3 +250,15 @@ def make_tiny_resnet_run(tmp: Path, resize: int = 40) -> dict:
     ckpt = tmp / 'tiny.pth'
     save_tiny_resnet_checkpoint(cfg, ckpt)
     return dict(tmp=tmp, data=data, paths=paths, cfg=cfg, ckpt=str(ckpt))
+
+
+def kfold_runs(values, seed=None, metric='accuracy/top1') -> list:
+    """k-fold run records (as ``run_kfold`` returns), one per fold value."""
+    return [
+        dict(
+            name=f'fold{i}',
+            fold=i,
+            seed=seed,
+            work_dir=f'w/fold_{i}',
+            metrics={metric: v}) for i, v in enumerate(values)
+    ]

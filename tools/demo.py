@@ -58,9 +58,9 @@ def parse_args(argv=None):
 
 
 def gallery_for(args, predictor):
+    from mmext.apis.calibration import labelled_split
     from mmext.apis.config import load_config
     from mmext.demo.app import gallery_items
-    from mmext.evaluation.calibration import labelled_split
     from mmext.utils.images import list_images
     if args.gallery == 'none':
         return []

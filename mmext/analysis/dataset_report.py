@@ -16,9 +16,11 @@ from typing import Dict, List, Optional
 import numpy as np
 import pandas as pd
 
+from ..apis.config import load_config
 from ..progress import track
 from ..utils.figures import save_figure
 from ..utils.images import inspect_image
+from ..visualization.fonts import use_cjk_font
 from .dataset_problems import Problem, find_problems
 from .dataset_splits import splits_from_config, splits_from_folder
 
@@ -94,11 +96,10 @@ class DatasetReport:
         Args:
             path: The PNG to write.
         """
-        import matplotlib
+        import matplotlib  # heavy: loaded when a figure is drawn
         matplotlib.use('Agg')
-        from ..visualization.fonts import use_cjk_font
         use_cjk_font()  # Chinese class names
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # after use('Agg'): no display needed
 
         counts = self.counts().drop(columns='total')
         bars = len(self.classes) * max(1, len(counts.columns))
@@ -125,11 +126,10 @@ class DatasetReport:
         Args:
             path: The PNG to write.
         """
-        import matplotlib
+        import matplotlib  # heavy: loaded when a figure is drawn
         matplotlib.use('Agg')
-        from ..visualization.fonts import use_cjk_font
         use_cjk_font()  # Chinese class names
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # after use('Agg'): no display needed
 
         ok = self.images[self.images['readable']]
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
@@ -186,7 +186,6 @@ def scan_dataset(source: str,
         The :class:`DatasetReport`.
     """
     if source.endswith('.py'):
-        from ..apis.config import load_config
         cfg = load_config(source)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)

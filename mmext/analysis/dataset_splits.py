@@ -1,16 +1,21 @@
 """The splits of a data set, read the way training reads them: from a data
 folder in one of :class:`GarbageDataset`'s layouts, or from a config."""
+import copy
 import os
 import os.path as osp
 from typing import Dict, List, Tuple
 
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
+
+from ..datasets import GarbageDataset
+from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
 
 SPLITS = ('train', 'val', 'test')
 
 
 def _garbage_dataset(**kwargs):
-    from ..datasets import GarbageDataset
     return GarbageDataset(
         allow_empty_classes=True, check_files=False, pipeline=[], **kwargs)
 
@@ -86,10 +91,6 @@ def splits_from_config(cfg) -> Tuple[List[str], Dict[str, list]]:
     Returns:
         ``(classes, {split: [(image path, label), ...]})``.
     """
-    import copy
-
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
 
     init_default_scope('mmpretrain')
     splits, seen, classes = {}, [], None
@@ -97,10 +98,7 @@ def splits_from_config(cfg) -> Tuple[List[str], Dict[str, list]]:
         loader = cfg.get(f'{split}_dataloader')
         if not loader or not loader.get('dataset'):
             continue
-        ds_cfg = copy.deepcopy(loader['dataset'])
-        while ds_cfg.get('dataset') is not None:
-            ds_cfg = ds_cfg['dataset']
-        ds_cfg = dict(ds_cfg)
+        ds_cfg = dict(copy.deepcopy(innermost_dataset(loader['dataset'])))
         if ds_cfg in seen:
             continue
         seen.append(copy.deepcopy(ds_cfg))

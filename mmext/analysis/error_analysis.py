@@ -9,14 +9,28 @@ error and a reliability diagram of the top-1 scores) and a contact sheet of
 the most confident mistakes, optionally with Grad-CAM overlays showing where
 the model looked.
 """
+import copy
 import os.path as osp
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
+import torch
+from mmengine.registry import init_default_scope
+from mmpretrain.evaluation import ConfusionMatrix, SingleLabelMetric
+from mmpretrain.registry import DATASETS
+from PIL import Image, ImageDraw, ImageOps
 
+from ..datasets.wrappers import innermost_dataset
 from ..errors import DataError
+from ..evaluation.calibration import expected_calibration_error
+from ..evaluation.submission import read_predictions, relative_names
+from ..fileio import atomic_write
+from ..utils.figures import save_figure
+from ..visualization.fonts import pil_font, use_cjk_font
+from ..visualization.reliability import plot_reliability
+from .compare import format_table
 
 
 @dataclass
@@ -51,7 +65,6 @@ class ErrorAnalysis:
         Returns:
             ``(n, n)`` integer counts.
         """
-        from mmpretrain.evaluation import ConfusionMatrix
         pred, gt = self._labels(level)
         n = len(self.classes) if level == 'class' else len(self.bins)
         return ConfusionMatrix.calculate(
@@ -77,8 +90,6 @@ class ErrorAnalysis:
         Returns:
             One row per class with ``precision, recall, f1, support``.
         """
-        import torch
-        from mmpretrain.evaluation import SingleLabelMetric
         pred, gt = self._labels(level)
         names = self.classes if level == 'class' else self.bins
         precision, recall, f1, support = SingleLabelMetric.calculate(
@@ -135,7 +146,6 @@ class ErrorAnalysis:
         Returns:
             ``sum |bin| / N * |accuracy - mean score|`` over the bins.
         """
-        from ..evaluation.calibration import expected_calibration_error
         ok = self.frame['pred_label'] == self.frame['gt_label']
         return expected_calibration_error(self.frame['score'], ok, n_bins)
 
@@ -149,7 +159,6 @@ class ErrorAnalysis:
         Returns:
             The ECE.
         """
-        from ..evaluation.calibration import plot_reliability
         ok = self.frame['pred_label'] == self.frame['gt_label']
         return plot_reliability(
             path,
@@ -165,15 +174,11 @@ class ErrorAnalysis:
             path: The PNG to write.
             level: ``'class'`` or ``'bin'``.
         """
-        import matplotlib
+        import matplotlib  # heavy: loaded when a figure is drawn
         matplotlib.use('Agg')
-        from ..visualization.fonts import use_cjk_font
         use_cjk_font()  # Chinese class names
-        import matplotlib.pyplot as plt
-        import torch
-        from mmpretrain.evaluation import ConfusionMatrix
+        import matplotlib.pyplot as plt  # after use('Agg'): no display needed
 
-        from ..utils.figures import save_figure
         names = list(self.classes if level == 'class' else self.bins)
         cm = torch.as_tensor(self.confusion(level))
         fig = ConfusionMatrix.plot(
@@ -216,10 +221,7 @@ class ErrorAnalysis:
         Returns:
             The number of images on the sheet.
         """
-        from PIL import Image, ImageDraw, ImageOps
 
-        from ..fileio import atomic_write
-        from ..visualization.fonts import pil_font
         wrong = self.mistakes()
         wrong = wrong[wrong['img_path'] != ''].head(max_images)
         n = len(wrong)
@@ -277,7 +279,6 @@ class ErrorAnalysis:
 
     def to_text(self, top: int = 10) -> str:
         """Accuracy, per-class table and most confused pairs as text."""
-        from .compare import format_table
         parts = [
             f'{len(self.frame)} images, top-1 accuracy '
             f'{self.accuracy:.2f}%, expected calibration error '
@@ -305,15 +306,10 @@ def dataset_for_predictions(cfg,
     Returns:
         ``(metainfo, image paths in data-set order)``.
     """
-    import copy
-
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
 
     init_default_scope('mmpretrain')
-    ds_cfg = copy.deepcopy(cfg[f'{split}_dataloader']['dataset'])
-    while ds_cfg.get('dataset') is not None:
-        ds_cfg = ds_cfg['dataset']
+    ds_cfg = copy.deepcopy(
+        innermost_dataset(cfg[f'{split}_dataloader']['dataset']))
     ds_cfg = dict(ds_cfg, pipeline=[])
     dataset = DATASETS.build(ds_cfg)
     return dict(dataset.metainfo), [
@@ -344,7 +340,6 @@ def analyse_predictions(csv: str,
     Returns:
         The :class:`ErrorAnalysis`.
     """
-    from ..evaluation.submission import read_predictions, relative_names
     frame = read_predictions(csv, labelled=True)
     n = int(max(frame['pred_label'].max(), frame['gt_label'].max())) + 1
     if classes is None:

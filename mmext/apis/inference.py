@@ -11,9 +11,18 @@ import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
+import torch
+from mmpretrain.apis import ImageClassificationInferencer
+from mmpretrain.models.tta import AverageClsScoreTTA
+from mmpretrain.utils import progress
 
+from ..checkpoint import check_checkpoint_matches, safe_torch_load
+from ..engine.hooks.channels_last_hook import apply_channels_last
 from ..errors import ConfigError, DataError
+from ..evaluation.temperature import attach_temperature
 from ..utils.images import list_images
+from .config import load_config
+from .tta import flip_views, num_views, tta_flips
 
 
 def _average_over_flips(model, flips: List[tuple]) -> None:
@@ -23,9 +32,7 @@ def _average_over_flips(model, flips: List[tuple]) -> None:
         model: The inferencer's classifier.
         flips: From :func:`mmext.apis.tta.tta_flips`.
     """
-    from mmpretrain.models.tta import AverageClsScoreTTA
 
-    from .tta import flip_views
     merger = AverageClsScoreTTA(module=model)  # what tools/test.py --tta uses
 
     def test_step(data):
@@ -58,11 +65,6 @@ class Predictor:
                  device: Optional[str] = None,
                  cfg_options: Optional[dict] = None,
                  tta: bool = False):
-        import torch
-        from mmpretrain.apis import ImageClassificationInferencer
-
-        from ..checkpoint import check_checkpoint_matches, safe_torch_load
-        from .config import load_config
 
         cfg = load_config(config)
         if cfg_options:
@@ -88,14 +90,11 @@ class Predictor:
         if any(
                 h.get('type') == 'ChannelsLastHook'
                 for h in cfg.get('custom_hooks') or []):
-            from ..engine.hooks.channels_last_hook import apply_channels_last
             apply_channels_last(self.inferencer.model)  # as tools/test.py
-        from ..evaluation.calibration import attach_temperature
         self.temperature = attach_temperature(self.inferencer.model,
                                               checkpoint)  # None: uncalibrated
         self.views = 1  # scores of how many views are averaged
         if tta:
-            from .tta import num_views, tta_flips
             flips = tta_flips(cfg)
             _average_over_flips(self.inferencer.model, flips)
             self.views = num_views(flips)
@@ -127,7 +126,6 @@ class Predictor:
         for f in files:
             if not osp.isfile(f):
                 raise DataError(f'Image {f} does not exist.', path=f)
-        from mmpretrain.utils import progress
 
         # mmpretrain draws its progress bar on stdout, where the tools print
         # the predictions: keep stdout to the results.

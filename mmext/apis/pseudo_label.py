@@ -16,8 +16,17 @@ import os.path as osp
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Set
 
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
+
+from ..datasets.garbage import parse_ann_line
+from ..datasets.wrappers import innermost_dataset
 from ..errors import ConfigError, DataError
 from ..fileio import atomic_write, file_hash
+from ..progress import predict_files
+from ..utils.images import list_images
+from .config import load_config
+from .inference import Predictor
 
 
 def read_ann_paths(ann_file: str, img_root: str) -> List[str]:
@@ -30,7 +39,6 @@ def read_ann_paths(ann_file: str, img_root: str) -> List[str]:
     Returns:
         Resolved paths.
     """
-    from ..datasets.garbage import parse_ann_line
     if not osp.isfile(ann_file):
         raise DataError(
             f'Label file {ann_file} does not exist.', path=ann_file)
@@ -51,8 +59,6 @@ def dataset_image_paths(dataset_cfg: dict) -> List[str]:
     Returns:
         Resolved image paths (unique).
     """
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import DATASETS
     init_default_scope('mmpretrain')
 
     def strip(cfg):  # no pipeline: only the file list is needed
@@ -190,9 +196,6 @@ def pseudo_label(config: str,
         The result of :func:`select_pseudo_labels` plus ``classes`` and
         ``per_class`` counts.
     """
-    from ..utils.images import list_images
-    from .config import load_config
-    from .inference import Predictor
     if not osp.isdir(unlabeled_dir):
         raise DataError(
             f'{unlabeled_dir} is not a folder.', path=unlabeled_dir)
@@ -207,18 +210,15 @@ def pseudo_label(config: str,
             exclude += dataset_image_paths(train_cfg)
         if exclude_files:
             if exclude_root is None:
-                from mmengine.registry import init_default_scope
-                from mmpretrain.registry import DATASETS
                 init_default_scope('mmpretrain')
-                node = train_cfg
-                while node.get('dataset') is not None:
-                    node = node['dataset']
                 exclude_root = DATASETS.build(
-                    dict(node, pipeline=[], lazy_init=True)).img_prefix
+                    dict(
+                        innermost_dataset(train_cfg),
+                        pipeline=[],
+                        lazy_init=True)).img_prefix
             for ann in exclude_files:
                 exclude += read_ann_paths(ann, exclude_root)
     predictor = Predictor(config, checkpoint, device)
-    from ..progress import predict_files
     results = predict_files(predictor, list_images(unlabeled_dir), 1,
                             batch_size, 'pseudo-labelling')
     picked = select_pseudo_labels(results, thr, exclude, root=unlabeled_dir)

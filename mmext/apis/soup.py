@@ -27,6 +27,7 @@ import torch
 from ..checkpoint import safe_torch_load
 from ..errors import CheckpointError, ConfigError
 from ..fileio import atomic_write
+from ..utils.scalars import read_scalars
 
 WEIGHTS = ('state_dict', 'ema', 'raw')
 _EPOCH_RE = re.compile(r'epoch_(\d+)\.pth$')
@@ -223,7 +224,6 @@ def select_checkpoints(work_dir: str,
                 fix=keep_hint + ', or ask for fewer.',
                 path=work_dir)
         return [found[e] for e in sorted(found)[-n:]]
-    from ..analysis.curves import read_scalars
     if rule not in ('greater', 'less'):
         raise ConfigError(f"rule must be 'greater' or 'less', got {rule!r}.")
     curve = read_scalars(work_dir).val_metric(metric)

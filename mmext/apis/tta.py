@@ -22,6 +22,8 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
+from ..datasets.wrappers import innermost_dataset
+
 #: A training pipeline without any flip still gets stock flip TTA.
 STOCK_DIRECTIONS = (('horizontal', ), )
 #: The tensor dimensions (N, C, H, W) a flip direction reverses.
@@ -45,9 +47,8 @@ def training_flips(cfg: Config) -> List[tuple]:
         of the two. A direction already covered by an earlier transform is
         not repeated; empty when training does not flip.
     """
-    from .train_test import _leaf_dataset  # under dataset wrappers
-    dataset = _leaf_dataset((cfg.get('train_dataloader') or {}).get('dataset')
-                            or {})
+    dataset = innermost_dataset(
+        (cfg.get('train_dataloader') or {}).get('dataset') or {})
     seen, flips = set(), []
     for t in dataset.get('pipeline') or []:
         if not isinstance(t, dict) or _type_name(t) != 'RandomFlip':

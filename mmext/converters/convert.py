@@ -18,6 +18,7 @@ import torch
 from ..checkpoint import safe_torch_load
 from ..errors import CheckpointError, ConfigError
 from ..fileio import atomic_write
+from ..utils.mim import mim_tool
 
 ARCHS = ('mobilenet_v2', 'resnet')
 LAYOUTS = ('auto', 'torchvision', 'tonylins')
@@ -36,7 +37,6 @@ _TONYLINS_DEPTHWISE_ONLY = {'0': '0.0', '1': '0.1', '3': '1', '4': '2'}
 
 def _mmpretrain_converter(name: str):
     """Import one of mmpretrain's ``tools/model_converters`` scripts."""
-    from ..utils.mim import mim_tool
     return mim_tool(f'model_converters/{name}')
 
 

@@ -3,7 +3,10 @@ with the two layouts of the same weights, must give the same features."""
 from typing import Dict, Tuple
 
 import torch
+import torchvision
+from mmpretrain.models import MobileNetV2, ResNet
 from torch import nn
+from torchvision.models.mobilenetv2 import InvertedResidual
 
 from ..errors import CheckpointError
 
@@ -15,7 +18,6 @@ def _flatten_blocks(model: nn.Module) -> nn.Module:
     bn, relu6, ...); torchvision nests the conv-bn-relu6 triples. Flattening
     the same modules in the same order gives exactly tonylins' names.
     """
-    from torchvision.models.mobilenetv2 import InvertedResidual
     for block in model.features:
         if isinstance(block, InvertedResidual):
             layers = []
@@ -38,8 +40,6 @@ def build_original(arch: str, layout: str) -> Tuple[nn.Module, nn.Module]:
         whose ``state_dict`` keys are the source layout, and the matching
         mmpretrain backbone.
     """
-    import torchvision
-    from mmpretrain.models import MobileNetV2, ResNet
     if arch == 'mobilenet_v2':
         original = torchvision.models.mobilenet_v2(weights=None)
         if layout == 'tonylins':

@@ -12,9 +12,11 @@ import html
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 
 from ..errors import ConfigError, GarbageError
+from ..visualization.cam import CAMVisualizer
 from .names import BINS, bin_key, bin_label, display_name
 
 OFFLINE_ENV = {
@@ -64,7 +66,6 @@ class DemoModel:
         self.names = names or {}
         self.cam = None
         if cam_method:
-            from ..visualization.cam import CAMVisualizer
             self.cam = CAMVisualizer(predictor, cam_method)
 
     def display(self, cls: str) -> str:
@@ -121,7 +122,6 @@ class DemoModel:
 
 def upscale(image: np.ndarray, side: int = 320) -> np.ndarray:
     """Enlarge a small image (the model's input crop) for display."""
-    import cv2
     h, w = image.shape[:2]
     if max(h, w) >= side:
         return image
@@ -176,7 +176,7 @@ def build_demo(model: DemoModel,
     """
     offline_env()
     try:
-        import gradio as gr
+        import gradio as gr  # optional (demo extra), heavy
     except ImportError:
         raise ConfigError(GRADIO_HINT) from None
     gallery = list(gallery)
@@ -231,7 +231,7 @@ def build_demo(model: DemoModel,
 
 def theme():
     """Gradio's default look with system fonts (no Google Fonts download)."""
-    import gradio as gr
+    import gradio as gr  # optional (demo extra), heavy
     sans = ['ui-sans-serif', 'system-ui', 'Noto Sans CJK SC', 'sans-serif']
     mono = ['ui-monospace', 'Consolas', 'monospace']
     return gr.themes.Default(font=sans, font_mono=mono)

@@ -6,6 +6,8 @@ from typing import Dict
 
 from mmengine.config import DictAction
 
+from ..apis.config import check_cfg_options, load_config
+from ..fileio import check_writable
 from ..utils.images import list_images
 from .input_images import prepare_images, sample_images
 from .onnx_check import compare_with_pytorch
@@ -70,8 +72,6 @@ def run_export(args: argparse.Namespace) -> Dict[str, float]:
     Returns:
         The comparison of :func:`compare_with_pytorch`.
     """
-    from ..apis.config import check_cfg_options, load_config
-    from ..fileio import check_writable
     out = args.out or osp.splitext(args.checkpoint)[0] + '.onnx'
     if not out.endswith('.onnx'):
         raise ExportError(

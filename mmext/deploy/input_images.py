@@ -6,15 +6,14 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import DATASETS, TRANSFORMS
 
+from ..datasets.wrappers import innermost_dataset
 from .onnx_export import ExportError
 
 
 def _test_pipeline_cfg(cfg: Config) -> list:
-    dataset = cfg.test_dataloader.dataset
-    while dataset.get('pipeline') is None and dataset.get('dataset'):
-        dataset = dataset.dataset  # dataset wrappers
-    return list(dataset.pipeline)
+    return list(innermost_dataset(cfg.test_dataloader.dataset).pipeline)
 
 
 def test_geometry(cfg: Config) -> Tuple[Compose, Compose]:
@@ -27,7 +26,6 @@ def test_geometry(cfg: Config) -> Tuple[Compose, Compose]:
         ``(geometry, pack)``: the steps before ``PackInputs`` (loading,
         resizing, cropping: what a deployment must reproduce) and the rest.
     """
-    from mmpretrain.registry import TRANSFORMS
     steps = _test_pipeline_cfg(cfg)
     types = [s['type'] for s in steps]
     if 'PackInputs' not in types:
@@ -83,7 +81,6 @@ def sample_images(cfg: Config, count: int) -> List[str]:
     Returns:
         Image paths.
     """
-    from mmpretrain.registry import DATASETS
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dataset = DATASETS.build(cfg.test_dataloader.dataset)
     if len(dataset) == 0:

@@ -29,7 +29,7 @@ def onnx_scores(onnx_file: str,
 
 def onnx_session(onnx_file: str, threads: Optional[int] = None):
     """An onnxruntime CPU session for ``onnx_file``."""
-    import onnxruntime as ort
+    import onnxruntime as ort  # optional (deploy extra)
     options = ort.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads

@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from mmpretrain.models.heads import MultiLabelClsHead
 
 from ..errors import GarbageError
 from ..fileio import atomic_write
@@ -53,7 +54,6 @@ class OnnxClassifier(torch.nn.Module):
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
-        from mmpretrain.models.heads import MultiLabelClsHead
         self.model = model
         head = getattr(model, 'head', None)
         self.multilabel = isinstance(head, MultiLabelClsHead)
@@ -94,7 +94,7 @@ def export_onnx(model: torch.nn.Module,
             tracer: no extra package, but it mis-exports the shifted windows
             of Swin Transformers, which the check after export catches).
     """
-    import onnx
+    import onnx  # optional (deploy extra)
     if exporter not in EXPORTERS:
         raise ExportError(
             f'Unknown exporter {exporter!r}.', fix=f'use one of {EXPORTERS}.')

@@ -5,12 +5,15 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.runner import load_checkpoint
+from mmpretrain.apis import get_model
 
+from ..apis.config import load_config
+from ..checkpoint import check_checkpoint_matches
 from .input_images import test_geometry
 
 
 def _load_cfg(config: Union[str, Config]) -> Config:
-    from ..apis.config import load_config
     return load_config(config) if isinstance(config, str) else config
 
 
@@ -26,13 +29,10 @@ def load_classifier(config: Union[str, Config],
         The classifier in eval mode (mmpretrain's ``get_model``), its
         ``_config`` and ``_dataset_meta`` set.
     """
-    from mmpretrain.apis import get_model
 
-    from ..checkpoint import check_checkpoint_matches
     cfg = _load_cfg(config)
     model = get_model(cfg, pretrained=None, device='cpu')
     check_checkpoint_matches(model, checkpoint, cfg)
-    from mmengine.runner import load_checkpoint
     ckpt = load_checkpoint(
         model, checkpoint, map_location='cpu', logger='silent')
     meta = ckpt.get('meta', {}).get('dataset_meta') or {}

@@ -4,6 +4,7 @@ It is a metric, like mmpretrain's ReportVQA. The same table is read back
 (from the CSV or from ``--out x.pkl``) by :func:`read_predictions`.
 """
 import codecs
+import collections
 import io
 import os.path as osp
 import pickle
@@ -11,11 +12,12 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from ..errors import DataError
+from ..errors import DataError, PredictionError
 from ..fileio import atomic_write
 
 
@@ -128,7 +130,6 @@ def invalid_name(out_file: str) -> str:
 
 def nan_error(bad: int, total: int, out_file: str):
     """The one-paragraph error for a prediction run that produced NaNs."""
-    from ..errors import PredictionError
     return PredictionError(
         f'{bad} of {total} predictions have NaN scores, so no submission was '
         f'written to {out_file} (the table is kept for inspection as '
@@ -230,9 +231,7 @@ class _ResultsUnpickler(pickle.Unpickler):
     """
 
     def find_class(self, module: str, name: str):
-        import collections
 
-        import torch
         if (module, name) == ('torch._utils', '_rebuild_tensor_v2'):
             return torch._utils._rebuild_tensor_v2
         if (module, name) == ('torch.storage', '_load_from_bytes'):

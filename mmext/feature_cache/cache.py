@@ -34,12 +34,12 @@ _TRAIN_ONLY_KEYS = ('init_cfg', 'frozen_stages', 'norm_eval', 'with_cp',
                     'drop_path_rate')
 
 
-def _plain(obj: Any) -> Any:
+def plain_json(obj: Any) -> Any:
     """Turn configs (ConfigDict, tuples) into JSON-able plain data."""
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain_json(v) for v in obj]
     if isinstance(obj, (str, int, float, bool)) or obj is None:
         return obj
     return repr(obj)
@@ -55,7 +55,7 @@ def config_hash(obj: Any) -> str:
     Returns:
         The hex digest.
     """
-    text = json.dumps(_plain(obj), sort_keys=True, separators=(',', ':'))
+    text = json.dumps(plain_json(obj), sort_keys=True, separators=(',', ':'))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -11,13 +11,15 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from mmpretrain.registry import DATASETS, MODELS
 
+from ..checkpoint import check_checkpoint_matches
 from ..errors import ConfigError, DataError
 from ..fileio import file_hash
 from ..progress import track
-from .cache import (_plain, check_model, check_source, load_cache,
-                    model_config_hash, save_cache, weights_hash)
+from .cache import (check_model, check_source, load_cache, model_config_hash,
+                    plain_json, save_cache, weights_hash)
 from .dataset import pipeline_identity, source_data_hash
 
 SPLITS = ('train', 'val', 'test')
@@ -78,9 +80,7 @@ def build_extractor(cfg: Config,
     model = MODELS.build(model_cfg)
     model.init_weights()
     if checkpoint:
-        from mmengine.runner import load_checkpoint
 
-        from ..checkpoint import check_checkpoint_matches
         check_checkpoint_matches(model, checkpoint, cfg)
         load_checkpoint(
             model,
@@ -236,7 +236,7 @@ def extract_caches(cfg: Config,
             checkpoint_sha256=ckpt_sha,
             pipeline_hash=pipe,
             data_hash=data_digest,
-            metainfo=_plain(source.metainfo),
+            metainfo=plain_json(source.metainfo),
             extract_seconds=round(seconds, 2),
             created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
         save_cache(out, header, feats, labels, paths)

@@ -29,6 +29,8 @@ from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
 from ..errors import ConfigError, DataError
+from ..evaluation.scores import frame_scores
+from ..evaluation.submission import read_predictions
 
 _FIX = ('write the teacher scores over the same training images with '
         'tools/test.py TEACHER_CONFIG CHECKPOINT --out FILE --topk <number '
@@ -112,8 +114,6 @@ class LoadTeacherScores(BaseTransform):
 
     def _load(self) -> Tuple[Dict[str, int], List[int], np.ndarray]:
         """Read the CSV once per process (each dataloader worker too)."""
-        from ..apis.ensemble import frame_scores
-        from ..evaluation.submission import read_predictions
         if not osp.isfile(self.scores):
             raise DataError(
                 f'The teacher scores file {self.scores} does not exist.',

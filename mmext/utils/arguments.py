@@ -1,7 +1,7 @@
 """The command-line arguments that many ``tools/*.py`` share.
 
-Only ``tools/*.py`` import this module; library code never parses
-arguments.
+``tools/*.py`` and the command modules behind them (e.g.
+:mod:`mmext.apis.kfold.command`) import this module.
 """
 import argparse
 from typing import Optional

@@ -18,7 +18,9 @@ import os.path as osp
 import re
 from typing import List, Optional, Sequence, Union
 
+import mmcv
 import numpy as np
+from PIL import Image
 
 from ..errors import DataError
 
@@ -82,7 +84,6 @@ def image_problem(path: str) -> Optional[str]:
     Returns:
         A short reason, or ``None`` when OpenCV decodes it.
     """
-    import mmcv
     if not osp.isfile(path):
         return 'the file does not exist'
     if osp.getsize(path) == 0:
@@ -106,8 +107,6 @@ def inspect_image(path: str) -> dict:
     Returns:
         ``sha1, width, height, mode, readable, error, truncated``.
     """
-    import mmcv
-    from PIL import Image
 
     info = dict(
         sha1='',

@@ -3,6 +3,8 @@ import importlib.util
 import os.path as osp
 from types import ModuleType
 
+import mmpretrain
+
 
 def mim_tool(name: str) -> ModuleType:
     """Import mmpretrain's ``tools/<name>.py`` shipped inside its wheel.
@@ -14,7 +16,6 @@ def mim_tool(name: str) -> ModuleType:
     Returns:
         The module (its ``merge_args`` is what we reuse).
     """
-    import mmpretrain
     pkg = osp.dirname(mmpretrain.__file__)
     for folder in (osp.join(pkg, '.mim',
                             'tools'), osp.join(osp.dirname(pkg), 'tools')):

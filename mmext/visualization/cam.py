@@ -15,11 +15,22 @@ The default target layer is the last normalisation layer of the backbone
 ViT with a class token the norm before the last attention block.
 """
 import math
+import os
+import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
+import cv2
+import mmcv
 import numpy as np
+import torch
+from mmengine.dataset import default_collate
+from mmengine.utils.dl_utils import is_norm
+from PIL import Image, ImageDraw
 
 from ..errors import ConfigError, DataError
+from ..fileio import atomic_write
+from ..utils.images import list_images
+from .fonts import pil_font
 
 GRAD_CAM_HINT = ('Grad-CAM needs the grad-cam package: pip install grad-cam '
                  "(or pip install -e '.[demo]').")
@@ -32,7 +43,7 @@ def cam_methods() -> Dict[str, type]:
         ``{'gradcam': GradCAM, 'gradcam++': GradCAMPlusPlus, ...}``.
     """
     try:
-        import pytorch_grad_cam as pgc
+        import pytorch_grad_cam as pgc  # optional (demo extra: grad-cam)
     except ImportError:
         raise ConfigError(GRAD_CAM_HINT) from None
     methods = {}
@@ -55,7 +66,6 @@ def default_target_layers(model) -> List[str]:
     Returns:
         One module name (e.g. ``'backbone.conv2.bn'``).
     """
-    from mmengine.utils.dl_utils import is_norm
     norms = [
         name for name, layer in model.backbone.named_modules(prefix='backbone')
         if is_norm(layer)
@@ -126,7 +136,6 @@ def overlay(image_rgb: np.ndarray,
     Returns:
         ``(H, W, 3)`` uint8 RGB.
     """
-    import cv2
     cam = np.asarray(cam, dtype=np.float32)
     if cam.shape != image_rgb.shape[:2]:
         cam = cv2.resize(cam, (image_rgb.shape[1], image_rgb.shape[0]))
@@ -183,8 +192,6 @@ class CAMVisualizer:
             ``inputs`` (the ``(1, 3, H, W)`` normalised tensor) and ``rgb``
             (the resized/cropped image the model sees, uint8 RGB).
         """
-        import mmcv
-        from mmengine.dataset import default_collate
         img = mmcv.imread(image)  # as ImageClassificationInferencer does
         if img is None:
             raise DataError(f'Failed to read image {image}.', path=image)
@@ -214,7 +221,7 @@ class CAMVisualizer:
             the image), ``overlay`` (uint8 RGB), ``target`` (the explained
             class), ``scores`` (softmax of the model's logits, every class).
         """
-        import torch
+        # optional (demo extra: grad-cam)
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
         data = self.preprocess(image)
         # a frozen backbone (head-only training) has no parameter that needs
@@ -258,10 +265,7 @@ class CAMVisualizer:
         Returns:
             The result of :meth:`__call__`.
         """
-        from PIL import Image, ImageDraw
 
-        from ..fileio import atomic_write
-        from .fonts import pil_font
         res = self(image, target, **kwargs)
         h, w = res['rgb'].shape[:2]
         pad = 22 if caption else 0
@@ -314,10 +318,7 @@ def cam_for_files(visualizer: CAMVisualizer,
     Returns:
         The written files.
     """
-    import os
-    import os.path as osp
 
-    from ..utils.images import list_images
     files = list_images(images) if isinstance(images, str) else list(images)
     root = (
         images if isinstance(images, str) and osp.isdir(images) else

@@ -11,8 +11,11 @@ installed, one clear note says how to install one
 """
 import functools
 import os
+import sys
 import warnings
 from typing import Optional, Tuple
+
+from PIL import ImageFont
 
 #: characters a font must cover to count as a Chinese font
 PROBE = '可回收物厨余垃圾有害其他'
@@ -37,6 +40,7 @@ def covers(path: str, text: str = PROBE) -> bool:
     Returns:
         ``True`` when none is missing.
     """
+    # heavy: loaded when a font is checked
     from matplotlib.ft2font import FT2Font
     try:
         font = FT2Font(path)
@@ -51,7 +55,7 @@ _FACE_INDEX = 0  # the face of the family inside a .ttc collection
 @functools.lru_cache(maxsize=None)
 def _find() -> Tuple[Optional[str], Optional[str]]:
     """``(font file, family name)`` of a CJK font, or ``(None, None)``."""
-    from matplotlib import font_manager
+    from matplotlib import font_manager  # heavy: loaded when fonts are listed
     forced = os.environ.get('MMGARBAGE_CJK_FONT')
     if forced:
         if os.path.isfile(forced) and covers(forced):
@@ -138,13 +142,12 @@ def use_cjk_font(quiet: bool = False) -> Optional[str]:
         The CJK family name, or ``None`` (then a one-line note is printed
         once).
     """
-    import matplotlib
+    import matplotlib  # heavy: loaded when a figure is drawn
     global _warned
     family = _cjk_family()
     if family is None:
         if not quiet and not _warned:
             _warned = True
-            import sys
             print(f'note: {INSTALL_HINT}', file=sys.stderr)
         return None
     # A generic family ('sans-serif') resolves to one font, so the CJK family
@@ -165,7 +168,6 @@ def pil_font(size: int = 12):
     Returns:
         An ``ImageFont``.
     """
-    from PIL import ImageFont
     path = find_cjk_font()
     if path is not None:
         try:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from helpers import REPO, write_tiny_config
+from helpers import REPO, kfold_runs, write_tiny_config
 
 
 def image_paths(dataset):
@@ -111,16 +111,7 @@ def test_heldout_test_config_is_the_folds_validation_set(list_set, tmp_path):
 def test_paired_differences():
     from mmext.apis.kfold import format_paired, paired_differences
     from mmext.errors import ConfigError
-
-    def runs(values, seed=None):
-        return [
-            dict(
-                name=f'fold{i}',
-                fold=i,
-                seed=seed,
-                metrics={'accuracy/top1': v}) for i, v in enumerate(values)
-        ]
-
+    runs = kfold_runs
     a, b = runs([80., 90., 70.]), runs([82., 91., 73.])
     rows, stats = paired_differences(a, b[::-1], 'accuracy/top1')
     assert [r['diff'] for r in rows] == pytest.approx([2., 1., 3.])

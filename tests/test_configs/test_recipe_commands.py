@@ -98,6 +98,7 @@ def test_the_sections_have_commands():
     'doc,cmd', CASES, ids=[f'{d}:{" ".join(c)[:50]}' for d, c in CASES])
 def test_command_is_accepted(doc, cmd, monkeypatch):
     from mmext.apis.config import check_cfg_options, load_config
+    from mmext.apis.kfold import kfold_parser
     from mmext.apis.train_test import test_parser, train_parser
     tool, argv = cmd[0], cmd[1:]
     if tool == 'tools/prepare_data.py':
@@ -120,11 +121,12 @@ def test_command_is_accepted(doc, cmd, monkeypatch):
         assert (REPO / args.config).is_file(), f'{doc}: {args.config}'
         load_config(str(REPO / args.config))
         return
-    if tool == 'tools/kfold.py':
-        args = runpy.run_path(str(REPO / tool))['parse_args'](argv)
-    else:
-        parser = {'tools/train.py': train_parser, 'tools/test.py': test_parser}
-        args = parser[tool]().parse_args(argv)
+    parser = {
+        'tools/train.py': train_parser,
+        'tools/test.py': test_parser,
+        'tools/kfold.py': kfold_parser
+    }
+    args = parser[tool]().parse_args(argv)
     if args.config:
         assert (REPO / args.config).is_file(), f'{doc}: {args.config}'
         cfg = load_config(str(REPO / args.config))

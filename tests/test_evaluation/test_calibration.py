@@ -75,7 +75,7 @@ def test_temperature_scaling_recovers_the_true_temperature():
 def test_reliability_diagram_png(tmp_path):
     from PIL import Image
 
-    from mmext.evaluation.calibration import plot_reliability
+    from mmext.visualization.reliability import plot_reliability
     rng = np.random.default_rng(2)
     conf = rng.uniform(0.5, 1, 300)
     ok = rng.uniform(size=300) < conf - 0.2
@@ -99,7 +99,8 @@ def test_calibrate_tool_and_every_consumer(tiny, capsys):
     from mmext.apis.inference import Predictor
     from mmext.apis.pseudo_label import select_pseudo_labels
     from mmext.apis.train_test import run_test, test_parser
-    from mmext.evaluation.calibration import read_calibration, scale_scores
+    from mmext.evaluation.calibration import scale_scores
+    from mmext.evaluation.temperature import read_calibration
 
     raw = Predictor(tiny['cfg'], tiny['ckpt'], device='cpu')
     assert raw.temperature is None
@@ -173,7 +174,7 @@ def test_calibrate_tool_and_every_consumer(tiny, capsys):
 
 def test_malformed_calibration_is_a_clear_error(tiny, tmp_path):
     from mmext.errors import CheckpointError
-    from mmext.evaluation.calibration import (attach_temperature,
+    from mmext.evaluation.temperature import (attach_temperature,
                                               write_calibration)
     bad = write_calibration(tiny['ckpt'], dict(temperature=-1.0),
                             str(tmp_path / 'bad.pth'))

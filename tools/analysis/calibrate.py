@@ -3,7 +3,7 @@
 # and pseudo-labelling report calibrated scores:
 #   python tools/analysis/calibrate.py CONFIG CKPT [--out calibrated.pth]
 #       [--plot reliability.png] [--dry-run] [--remove]
-# Logic lives in mmext.evaluation.calibration.
+# Logic lives in mmext.apis.calibration.
 import argparse
 import os.path as osp
 import sys
@@ -51,8 +51,8 @@ def parse_args(argv=None):
 
 @friendly_main
 def main(argv=None):
-    from mmext.evaluation.calibration import (calibrate_checkpoint,
-                                              write_calibration)
+    from mmext.apis.calibration import calibrate_checkpoint
+    from mmext.evaluation.temperature import write_calibration
     from mmext.fileio import check_writable
     args = parse_args(argv)
     if args.remove:
