@@ -48,9 +48,14 @@ def run(cfg, resume: str = None):
     return runner, probe
 
 
-def config(data_root, work_dir, enabled=True):  # noqa: F811
-    cfg = make_cfg(data_root, work_dir, UNFREEZE, 2)
-    cfg.custom_hooks.append(dict(type='FrozenPrefixHook', enabled=enabled))
+def config(data_root, work_dir, epochs=2, enabled=True):  # noqa: F811
+    """The recipe's hooks: channels-last, UnfreezeHook, EMA, the prefix."""
+    cfg = make_cfg(data_root, work_dir, UNFREEZE, epochs)
+    cfg.custom_hooks = [
+        dict(type='ChannelsLastHook'), UNFREEZE,
+        dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
+        dict(type='FrozenPrefixHook', enabled=enabled)
+    ]
     return cfg
 
 
@@ -74,8 +79,7 @@ def test_graph_follows_unfreezing_and_checkpoints_hold_real_weights(
     assert frozen and all(
         torch.equal(on['state_dict'][k], off['state_dict'][k]) for k in frozen)
     # resume inside stage 2 with the hook: stages 1-4 as a graph again
-    cfg = make_cfg(data_root, tmp_path / 'resumed', UNFREEZE, 3)
-    cfg.custom_hooks.append(dict(type='FrozenPrefixHook'))
+    cfg = config(data_root, tmp_path / 'resumed', epochs=3)
     _, resumed = run(cfg, resume=str(tmp_path / 'on/epoch_2.pth'))
     assert resumed.seen == {2: (((0, 1, False), (1, 5, True)), 1)}
 
