@@ -14,11 +14,13 @@ default_hooks = dict(
         max_keep_ckpts=3,
         save_best='auto',
         backend_args=dict(backend='atomic_local')),
+    # the learning rate per model part (head_lr, backbone_lr), not group 0's;
+    # a default hook, so the configs' custom_hooks keep their indices
+    lr_by_module=dict(type='LrByModuleHook'),
 )
 
-# unreadable images skipped during an epoch are counted in the log; the
-# learning rate is logged per model part (head_lr, backbone_lr)
-custom_hooks = [dict(type='BadImageReportHook'), dict(type='LrByModuleHook')]
+# unreadable images skipped during an epoch are counted in the log
+custom_hooks = [dict(type='BadImageReportHook')]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

@@ -26,4 +26,6 @@ custom_hooks = _base_.custom_hooks + [
         norm_eval=False),
     # ~100-iteration averaging window at TrashNet's 56 iterations per epoch
     dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
+    # the frozen stages run as a folded graph in training (enabled=False: off)
+    dict(type='FrozenPrefixHook'),
 ]

@@ -2,6 +2,8 @@
 
 - :class:`BadImageReportHook`: reports the images a run skipped as unreadable.
 - :class:`ChannelsLastHook`: the model in NHWC memory format.
+- :class:`FrozenPrefixHook`: the frozen stages of the backbone run as a
+  folded, traced graph in training steps.
 - :class:`FeatureCacheCheckHook`: refuses feature caches of another model
   (see :mod:`mmext.feature_cache`).
 - :class:`LrByModuleHook`: logs the learning rate of the head, the
@@ -15,6 +17,7 @@
 from .bad_images_hook import BadImageReportHook
 from .channels_last_hook import ChannelsLastHook, apply_channels_last
 from .feature_cache_check_hook import FeatureCacheCheckHook
+from .frozen_prefix_hook import FrozenPrefixHook
 from .last_metrics_hook import LastMetricsHook
 from .lr_by_module_hook import LrByModuleHook
 from .sample_pairing_hook import SamplePairingHook, sample_pairing_on
@@ -22,6 +25,7 @@ from .unfreeze_hook import UnfreezeHook
 
 __all__ = [
     'BadImageReportHook', 'ChannelsLastHook', 'apply_channels_last',
-    'FeatureCacheCheckHook', 'LastMetricsHook', 'LrByModuleHook',
+    'FeatureCacheCheckHook', 'FrozenPrefixHook', 'LastMetricsHook',
+    'LrByModuleHook',
     'SamplePairingHook', 'sample_pairing_on', 'UnfreezeHook'
 ]
