@@ -50,8 +50,13 @@ custom_hooks = _base_.custom_hooks + [
         frozen_stages=4,
         lr_mult=1.0,  # 0.5 until 2026-12-01 (benchmarks/RESULTS.md)
         norm_eval=False),
-    # ~100-iteration averaging window (56 iterations per epoch)
-    dict(type='EMAHook', momentum=0.01, priority='ABOVE_NORMAL'),
+    # averages the last 22 % of the run, at most 100 iterations (TrashNet:
+    # 448 iterations, momentum ~0.01); the raw weights are validated too
+    dict(
+        type='RunLengthEMAHook',
+        window=0.22,
+        max_window=100,
+        priority='ABOVE_NORMAL'),
 ]
 
 train_cfg = dict(max_epochs=8, val_interval=4)

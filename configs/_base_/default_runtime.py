@@ -16,8 +16,14 @@ default_hooks = dict(
         backend_args=dict(backend='atomic_local')),
 )
 
-# unreadable images skipped during an epoch are counted in the log
-custom_hooks = [dict(type='BadImageReportHook')]
+# unreadable images skipped during an epoch are counted in the log; class
+# counts are checked before the first iteration; the settings counted in
+# epochs/iterations are logged in the run's real length
+custom_hooks = [
+    dict(type='BadImageReportHook'),
+    dict(type='ClassCountCheckHook'),
+    dict(type='RunLengthHook'),
+]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

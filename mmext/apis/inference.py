@@ -62,11 +62,13 @@ class Predictor:
         from mmpretrain.apis import ImageClassificationInferencer
 
         from ..checkpoint import check_checkpoint_matches, safe_torch_load
+        from .auto_num_classes import resolve_auto_num_classes
         from .config import load_config
 
         cfg = load_config(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
+        resolve_auto_num_classes(cfg, checkpoint, ['test_dataloader'])
         if not cfg.get('test_dataloader'):
             raise ConfigError(
                 f'{config} has no test_dataloader, so its test '
