@@ -109,7 +109,10 @@ try:  # the probe is registered when mmext is there (the run subprocess)
                 self.metrics.get('accuracy/top1_origin',
                                  self.metrics.get('accuracy/top1')),
                 'max_iters':
-                runner.max_iters
+                runner.max_iters,
+                'ema_momentum':
+                next((h.ema_model.momentum
+                      for h in runner.hooks if hasattr(h, 'ema_model')), None)
             }
             for name, avg in self.avgs.items():
                 for p, a in zip(params, avg.module.parameters()):

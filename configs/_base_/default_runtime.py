@@ -14,16 +14,15 @@ default_hooks = dict(
         max_keep_ckpts=3,
         save_best='auto',
         backend_args=dict(backend='atomic_local')),
+    # class counts checked before the first iteration; the settings counted
+    # in epochs/iterations logged in the run's real length (named default
+    # hooks, so the indices of custom_hooks stay as documented)
+    class_count_check=dict(type='ClassCountCheckHook'),
+    run_length=dict(type='RunLengthHook'),
 )
 
-# unreadable images skipped during an epoch are counted in the log; class
-# counts are checked before the first iteration; the settings counted in
-# epochs/iterations are logged in the run's real length
-custom_hooks = [
-    dict(type='BadImageReportHook'),
-    dict(type='ClassCountCheckHook'),
-    dict(type='RunLengthHook'),
-]
+# unreadable images skipped during an epoch are counted in the log
+custom_hooks = [dict(type='BadImageReportHook')]
 
 # Reproducible by default: a fixed seed (change it per run for seed sweeps).
 randomness = dict(seed=0, deterministic=False)

@@ -16,23 +16,22 @@ EMA = ("\ncustom_hooks = _base_.custom_hooks + [dict(type='RunLengthEMAHook',"
        'train_cfg = dict(max_epochs=2, val_interval=1)\n')
 
 
-def test_momentum_is_a_fraction_of_the_run():
-    # TrashNet's main job: 448 iterations, the 100-iteration cap not reached
-    assert resolve_momentum(448, 0.22, 100) == pytest.approx(1 / 98.56)
-    # 300 photos: 80 iterations, an 18-iteration window
-    assert resolve_momentum(80, 0.22, 100) == pytest.approx(1 / 17.6)
-    # a long run keeps the window it was tuned with
-    assert resolve_momentum(5000, 0.22, 100) == pytest.approx(0.01)
-    assert resolve_momentum(5000, 0.22, None) == pytest.approx(1 / 1100)
-    assert resolve_momentum(2, 0.22, 100) == 1.0  # shorter: no averaging
+def test_window_follows_the_run_length():
+    # TrashNet's main job: 448 iterations, today's 100-iteration window
+    assert resolve_momentum(448) == pytest.approx(0.01)
+    # 300 photos: 80 iterations, a 3.2-iteration window (4 % of the run)
+    assert resolve_momentum(80) == pytest.approx(1 / (100 * (80 / 448)**2))
+    assert resolve_momentum(5000) == pytest.approx(0.01)  # longer: kept
+    assert resolve_momentum(16) == 1.0  # 50 photos: no averaging
+    assert resolve_momentum(20, max_window=10, full_run=20) == 0.1
 
 
-@pytest.mark.parametrize(
-    'kwargs',
-    [dict(window=0),
-     dict(window=1.5),
-     dict(momentum=0),
-     dict(momentum=2.)])
+@pytest.mark.parametrize('kwargs', [
+    dict(max_window=0),
+    dict(full_run=0),
+    dict(momentum=0),
+    dict(momentum=2.)
+])
 def test_bad_values_are_refused(kwargs):
     with pytest.raises(ConfigError, match='RunLengthEMAHook'):
         RunLengthEMAHook(**kwargs)
@@ -52,7 +51,7 @@ def _train(tmp_path: Path, args: str) -> tuple:
 
 
 def test_window_follows_the_run_and_raw_weights_are_validated(tmp_path):
-    log, scalars = _train(tmp_path, 'window=0.5, ')
+    log, scalars = _train(tmp_path, 'max_window=4, full_run=8, ')
     # 15 images, batch 4: 4 iterations per epoch x 2 epochs; window 4
     assert 'EMA: momentum 0.25 (averages ~4 of 8 iterations' in log
     assert 'Run length: 15 images, batch 4, 4 iterations per epoch x 2 ' \
