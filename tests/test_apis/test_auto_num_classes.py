@@ -49,7 +49,7 @@ def test_fit_topk_keeps_what_fits():
     assert cfg.test_evaluator.topk == (1, )
 
 
-def test_train_dumps_the_resolved_count(tmp_path, capsys):
+def test_train_dumps_the_resolved_count(tmp_path, capfd):
     data = make_list_set(tmp_path / 'data')
     cfg = write_tiny_config(tmp_path, data,
                             AUTO + 'train_cfg = dict(max_epochs=1)\n')
@@ -58,7 +58,7 @@ def test_train_dumps_the_resolved_count(tmp_path, capsys):
     dumped = Config.fromfile(str(work / 'tiny_cfg.py'))
     assert dumped.model.head.num_classes == 3
     assert dumped.data_preprocessor.num_classes == 3
-    said = capsys.readouterr()
+    said = capfd.readouterr()
     assert "num_classes: 'auto' -> 3 from train_dataloader.dataset" in (
         said.out + said.err)
 
