@@ -17,6 +17,11 @@ default_hooks = dict(
     # the learning rate per model part (head_lr, backbone_lr), not group 0's;
     # a default hook, so the configs' custom_hooks keep their indices
     lr_by_module=dict(type='LrByModuleHook'),
+    # class counts checked before the first iteration; the settings counted
+    # in epochs/iterations logged in the run's real length (named default
+    # hooks, so the indices of custom_hooks stay as documented)
+    class_count_check=dict(type='ClassCountCheckHook'),
+    run_length=dict(type='RunLengthHook'),
 )
 
 # unreadable images skipped during an epoch are counted in the log

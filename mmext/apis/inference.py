@@ -21,6 +21,7 @@ from ..engine.hooks.channels_last_hook import apply_channels_last
 from ..errors import ConfigError, DataError
 from ..evaluation.temperature import attach_temperature
 from ..utils.images import list_images
+from .auto_num_classes import resolve_auto_num_classes
 from .config import load_config
 from .tta import flip_views, num_views, tta_flips
 
@@ -69,6 +70,7 @@ class Predictor:
         cfg = load_config(config)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
+        resolve_auto_num_classes(cfg, checkpoint, ['test_dataloader'])
         if not cfg.get('test_dataloader'):
             raise ConfigError(
                 f'{config} has no test_dataloader, so its test '

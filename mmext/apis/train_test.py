@@ -21,6 +21,7 @@ from ..engine.runner import QuietLogRunner
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
 from ..utils.mim import mim_tool
+from .auto_num_classes import resolve_auto_num_classes
 from .config import (CfgOptionsAction, check_cfg_options, check_values,
                      fit_param_schedulers, load_config)
 
@@ -248,6 +249,7 @@ def prepare_train_config(cfg: Config, args: argparse.Namespace) -> Config:
             path=args.config)
     cfg = mim_tool('train').merge_args(cfg, args)
     check_values(cfg, args.cfg_options)
+    resolve_auto_num_classes(cfg)
     fit_param_schedulers(cfg)
     _fit_dataloaders(cfg)
     _gather_through_group(cfg)
@@ -448,7 +450,8 @@ def _drop_ema_hook(cfg: Config) -> None:
     """
     hooks = cfg.get('custom_hooks') or []
     kept = [
-        h for h in hooks if str(h.get('type', '')).split('.')[-1] != 'EMAHook'
+        h for h in hooks
+        if not str(h.get('type', '')).split('.')[-1].endswith('EMAHook')
     ]
     if len(kept) != len(hooks):
         cfg.custom_hooks = kept
@@ -599,6 +602,7 @@ def run_test(args: argparse.Namespace) -> dict:
         _use_flip_tta(cfg)
     cfg = mim_tool('test').merge_args(cfg, args)
     check_values(cfg, options)
+    resolve_auto_num_classes(cfg, args.checkpoint, ['test_dataloader'])
     _fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     if csv_out:

@@ -58,6 +58,8 @@ def leaves(ds: dict):
 def class_names(cfg) -> list:
     n = cfg.model.head.get('num_classes') or cfg.model.backbone.get(
         'num_classes')
+    if n == 'auto':  # counted from the data set: any count does
+        n = 5
     bins = None
     for split in ('train', 'val', 'test'):
         dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
