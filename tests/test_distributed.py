@@ -195,8 +195,8 @@ def test_metrics_gather_through_the_group_on_several_nodes(
     """Across nodes no metric relies on a shared ``.dist_test`` folder."""
     from mmengine.config import Config
 
-    from mmext.apis.train_test import (_gather_through_group,
-                                       spans_several_nodes)
+    from mmext.apis.runner_setup import (_gather_through_group,
+                                         spans_several_nodes)
     for var, value in (('WORLD_SIZE', world), ('LOCAL_WORLD_SIZE', local),
                        ('SLURM_NNODES', slurm_nodes)):
         if value is None:

@@ -4,7 +4,7 @@
 # pipeline and the model's data_preprocessor, as tools/test.py does.
 #   python tools/predict.py IMAGE_OR_FOLDER CONFIG CKPT [--topk 3]
 #   python tools/predict.py CONFIG CKPT --test-dir FOLDER --out preds.csv
-# Logic lives in mmext.apis.train_test.
+# Logic lives in mmext.apis.predict.
 import os.path as osp
 import sys
 
@@ -15,7 +15,7 @@ from mmext.errors import friendly_main  # noqa: E402
 
 @friendly_main
 def main():
-    from mmext.apis.train_test import predict_parser, run_predict
+    from mmext.apis.predict import predict_parser, run_predict
     print(run_predict(predict_parser().parse_args()))
 
 

@@ -1,11 +1,11 @@
 # Test a checkpoint; `--out preds.csv` writes the submission CSV, other
-# suffixes keep mmpretrain's pickle. Logic lives in mmext.apis.train_test.
+# suffixes keep mmpretrain's pickle. Logic lives in mmext.apis.test.
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmext.apis.train_test import run_test, test_parser  # noqa: E402
+from mmext.apis.test import run_test, test_parser  # noqa: E402
 from mmext.errors import friendly_main  # noqa: E402
 
 

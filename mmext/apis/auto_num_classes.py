@@ -89,7 +89,7 @@ def resolve_auto_num_classes(
         return None
     classes, source = None, ''
     if checkpoint:  # testing: the checkpoint's own classes come first
-        from .train_test import _checkpoint_classes
+        from .test import _checkpoint_classes
         classes, source = _checkpoint_classes(checkpoint), checkpoint
     for key in loaders if not classes else ():
         loader = cfg.get(key)

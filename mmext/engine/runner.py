@@ -168,7 +168,7 @@ class QuietLogRunner(Runner):
 
     ``tools/train.py``, ``tools/test.py`` and ``tools/kfold.py`` build it
     for configs that name no ``runner_type`` (see
-    :func:`mmext.apis.train_test.build_runner`); a config can also name it.
+    :func:`mmext.apis.runner_setup.build_runner`); a config can also name it.
     """
 
     def build_logger(self, *args, **kwargs) -> MMLogger:

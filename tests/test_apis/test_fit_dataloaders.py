@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from mmext.apis.train_test import _fit_dataloaders, available_cpus
+from mmext.apis.runner_setup import _fit_dataloaders, available_cpus
 
 
 def _cfg(workers: int) -> Config:
@@ -34,7 +34,7 @@ def test_fewer_workers_than_cpus_are_kept(monkeypatch):
 
 
 def test_processes_on_one_machine_share_the_cpus(monkeypatch):
-    monkeypatch.setattr('mmext.apis.train_test.available_cpus', lambda: 8)
+    monkeypatch.setattr('mmext.apis.runner_setup.available_cpus', lambda: 8)
     monkeypatch.setenv('LOCAL_WORLD_SIZE', '4')
     cfg = _cfg(5)
     _fit_dataloaders(cfg)

@@ -362,7 +362,7 @@ def test_a_fold_trains_as_tools_train_py(list_set, tmp_path, monkeypatch):
     import multiprocessing
 
     from mmext.apis import kfold as kfold_api
-    from mmext.apis import train_test
+    from mmext.apis import train as train_api
     from mmext.apis.config import load_config
 
     cfg_file = write_tiny_config(
@@ -372,17 +372,17 @@ def test_a_fold_trains_as_tools_train_py(list_set, tmp_path, monkeypatch):
         'val_dataloader.update(num_workers=1)\n'
         'train_cfg = dict(max_epochs=2, val_interval=1)\n')
     built = []
-    real_build = train_test.build_runner
+    real_build = train_api.build_runner
 
     def record(cfg):
         built.append(copy.deepcopy(cfg))
         return real_build(cfg)
 
-    monkeypatch.setattr(train_test, 'build_runner', record)
-    runner = train_test.run_train(train_test.train_parser().parse_args(
+    monkeypatch.setattr(train_api, 'build_runner', record)
+    runner = train_api.run_train(train_api.train_parser().parse_args(
         [cfg_file, '--work-dir',
          str(tmp_path / 'alone')]))
-    train_test.release_dataloader_workers(runner)
+    train_api.release_dataloader_workers(runner)
     assert multiprocessing.active_children() == []
     fold_cfg = kfold_api.kfold_configs(load_config(cfg_file), 2)[0]
     metrics = kfold_api.train_fold(fold_cfg, str(tmp_path / 'fold_0'), 'fold0')

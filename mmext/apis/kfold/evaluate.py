@@ -14,7 +14,7 @@ from ...fileio import atomic_write
 from ...progress import announce
 from ..ensemble import ensemble_frames
 from ..soup import average_checkpoints
-from ..train_test import run_test, test_parser
+from ..test import run_test, test_parser
 from .configs import fold_indices, heldout_test_config, kfold_configs
 from .layout import fold_config, last_checkpoint, run_dirs, run_record
 

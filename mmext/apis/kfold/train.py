@@ -10,7 +10,7 @@ from ...engine.hooks import LastMetricsHook
 from ...errors import ConfigError
 from ...progress import announce
 # the module: its build_runner is looked up per call (tests patch it)
-from .. import train_test
+from .. import train as train_api
 from .configs import kfold_configs, set_teacher_scores
 from .evaluate import teacher_scores
 from .layout import last_checkpoint, run_dirs, run_record
@@ -38,14 +38,14 @@ def train_fold(cfg: Config, work_dir: str, name: str) -> Dict[str, float]:
     cfg = copy.deepcopy(cfg)
     cfg.experiment_name = f'{name}_{time.strftime("%H%M%S")}'
     cfg.resume = False
-    args = train_test.train_parser().parse_args(
+    args = train_api.train_parser().parse_args(
         [cfg.filename or f'{name}.py', '--work-dir', work_dir])
-    cfg = train_test.prepare_train_config(cfg, args)
-    runner = train_test.build_runner(cfg)
+    cfg = train_api.prepare_train_config(cfg, args)
+    runner = train_api.build_runner(cfg)
     hook = LastMetricsHook()
     runner.register_hook(hook)
     runner.train()
-    train_test.release_dataloader_workers(runner)
+    train_api.release_dataloader_workers(runner)
     if not hook.metrics:
         raise ConfigError(
             f'Fold {name} never validated, so it has no score.',
