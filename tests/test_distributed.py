@@ -195,7 +195,7 @@ def test_metrics_gather_through_the_group_on_several_nodes(
     """Across nodes no metric relies on a shared ``.dist_test`` folder."""
     from mmengine.config import Config
 
-    from mmext.apis.runner_setup import (_gather_through_group,
+    from mmext.apis.runner_setup import (gather_through_group,
                                          spans_several_nodes)
     for var, value in (('WORLD_SIZE', world), ('LOCAL_WORLD_SIZE', local),
                        ('SLURM_NNODES', slurm_nodes)):
@@ -216,7 +216,7 @@ def test_metrics_gather_through_the_group_on_several_nodes(
                     dict(type='Accuracy', collect_device='cpu')
                 ])))
     assert spans_several_nodes() is several
-    _gather_through_group(cfg)
+    gather_through_group(cfg)
     expected = 'gpu' if several else None
     assert cfg.val_evaluator[0].get('collect_device') == expected
     assert cfg.test_evaluator.metrics[0].get('collect_device') == expected

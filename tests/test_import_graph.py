@@ -17,9 +17,8 @@ from helpers import REPO
 
 PACKAGE = REPO / 'mmext'
 ROOT = 'mmext'  # imports everything to register it: above every layer
-# (importer, private name): prepare.py is being edited for issue 38; the
-# next pass makes prepare._place public and removes this exemption
-PRIVATE_EXEMPT = {('mmext.datasets.prepare_course', 'mmext.datasets.prepare')}
+# (importer, module) pairs allowed to share a private name: none
+PRIVATE_EXEMPT: Set[Tuple[str, str]] = set()
 
 
 def read_layers() -> Dict[str, int]:

@@ -13,7 +13,9 @@ from typing import List, Optional, Sequence, Tuple
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from ..checkpoint import safe_torch_load
 from ..datasets.class_names import read_class_names
+from ..datasets.wrappers import innermost_dataset
 from ..errors import ConfigError
 
 AUTO = 'auto'
@@ -32,10 +34,22 @@ def _auto_fields(cfg: Config) -> List[Tuple[dict, str]]:
     return found
 
 
-def _leaf(dataset: dict) -> dict:
-    while isinstance(dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset
+def checkpoint_classes(checkpoint: str) -> Optional[list]:
+    """The class names training stored in the checkpoint's meta.
+
+    Args:
+        checkpoint: A local checkpoint file (a URL or a missing file gives
+            ``None``).
+
+    Returns:
+        The class names, or ``None`` when the meta holds none.
+    """
+    if '://' in checkpoint or not osp.isfile(checkpoint):
+        return None
+    ckpt = safe_torch_load(checkpoint, 'cpu')
+    meta = ckpt.get('meta') or {} if isinstance(ckpt, dict) else {}
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    return list(classes) if classes else None
 
 
 def dataset_classes(dataset: dict) -> Optional[List[str]]:
@@ -47,7 +61,7 @@ def dataset_classes(dataset: dict) -> Optional[List[str]]:
     Returns:
         The names, or ``None`` when the data set has none.
     """
-    ds = _leaf(dataset)
+    ds = innermost_dataset(dataset)
     classes = ds.get('classes')
     if isinstance(classes, (list, tuple)):
         return list(classes)
@@ -89,15 +103,15 @@ def resolve_auto_num_classes(
         return None
     classes, source = None, ''
     if checkpoint:  # testing: the checkpoint's own classes come first
-        from .test import _checkpoint_classes
-        classes, source = _checkpoint_classes(checkpoint), checkpoint
+        classes, source = checkpoint_classes(checkpoint), checkpoint
     for key in loaders if not classes else ():
         loader = cfg.get(key)
         if isinstance(loader, dict) and isinstance(
                 loader.get('dataset'), dict):
             classes = dataset_classes(loader['dataset'])
             if classes:
-                root = _leaf(loader['dataset']).get('data_root') or '.'
+                root = innermost_dataset(
+                    loader['dataset']).get('data_root') or '.'
                 source = f'{key}.dataset in {root}'
                 break
     if not classes:

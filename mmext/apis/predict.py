@@ -3,8 +3,11 @@ import argparse
 import os.path as osp
 
 from ..errors import ConfigError
-from ..evaluation.submission import CSV_ENCODINGS, nan_error
+from ..evaluation.submission import (CSV_ENCODINGS, invalid_name, nan_error,
+                                     nan_rows, predictions_frame, write_csv)
+from ..fileio import check_writable
 from .config import CfgOptionsAction, check_cfg_options, load_config
+from .inference import Predictor, format_predictions
 
 
 def predict_parser() -> argparse.ArgumentParser:
@@ -64,11 +67,6 @@ def run_predict(args: argparse.Namespace) -> str:
         The printed lines (one per image), or a one-line summary when the
         CSV was written.
     """
-    from ..evaluation.submission import (invalid_name, nan_rows,
-                                         predictions_frame, write_csv)
-    from ..fileio import check_writable
-    from .inference import Predictor, format_predictions
-
     pos = list(args.positional)
     if args.test_dir:
         if len(pos) != 2:

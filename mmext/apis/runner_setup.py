@@ -19,7 +19,12 @@ from .config import CfgOptionsAction, check_cfg_options
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
 
-def _common_args(parser: argparse.ArgumentParser) -> None:
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Add the options ``tools/train.py`` and ``tools/test.py`` share.
+
+    Args:
+        parser: The command's parser (changed in place).
+    """
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--cfg-options',
@@ -40,7 +45,13 @@ def _common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def _check_common(cfg: Config, args) -> None:
+def check_common_args(cfg: Config, args: argparse.Namespace) -> None:
+    """Check the shared options against the config and the machine.
+
+    Args:
+        cfg: The loaded config.
+        args: Parsed arguments with the :func:`add_common_args` options.
+    """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     check_cfg_options(cfg, args.cfg_options)
@@ -60,7 +71,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _fit_dataloaders(cfg: Config) -> None:
+def fit_dataloaders(cfg: Config) -> None:
     """Fit loader options to the machine.
 
     More workers than CPUs only add processes competing with the model for
@@ -105,7 +116,7 @@ def _metric_cfgs(evaluator) -> list:
     return [m for m in (evaluator or []) if isinstance(m, dict)]
 
 
-def _gather_through_group(cfg: Config) -> None:
+def gather_through_group(cfg: Config) -> None:
     """On several nodes, gather metric results through the process group.
 
     mmengine's metrics default to ``collect_device='cpu'``: every rank

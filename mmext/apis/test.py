@@ -8,17 +8,25 @@ import argparse
 import os.path as osp
 from typing import Optional
 
+import mmengine
 from mmengine.config import Config
+from mmengine.evaluator import DumpResults
+from mmengine.logging import print_log
 
+from ..checkpoint import check_checkpoint_matches
+from ..datasets.wrappers import innermost_dataset
 from ..engine.cpu_distributed import finish_distributed, setup_cpu_distributed
 from ..errors import ConfigError, DataError
 from ..evaluation.submission import CSV_ENCODINGS, nan_error
+from ..evaluation.temperature import attach_temperature
+from ..fileio import check_writable
 from ..utils.mim import mim_tool
-from .auto_num_classes import resolve_auto_num_classes
+from .auto_num_classes import checkpoint_classes, resolve_auto_num_classes
 from .config import check_values, load_config
-from .runner_setup import (_check_common, _common_args, _fit_dataloaders,
-                           _gather_through_group, build_runner,
+from .runner_setup import (add_common_args, build_runner, check_common_args,
+                           fit_dataloaders, gather_through_group,
                            spans_several_nodes)
+from .tta import num_views, set_flip_tta, training_flips
 
 
 def test_parser() -> argparse.ArgumentParser:
@@ -67,7 +75,7 @@ def test_parser() -> argparse.ArgumentParser:
         action='store_true',
         help='test-time augmentation (tta_pipeline/tta_model '
         'from the config, else flip averaging)')
-    _common_args(parser)
+    add_common_args(parser)
     return parser
 
 
@@ -90,28 +98,9 @@ def _drop_ema_hook(cfg: Config) -> None:
 
 def is_labeled(dataset_cfg: dict) -> bool:
     """Whether a dataset config yields ground-truth labels."""
-    while dataset_cfg.get('dataset') is not None:  # wrappers
-        dataset_cfg = dataset_cfg['dataset']
+    dataset_cfg = innermost_dataset(dataset_cfg)
     return (dataset_cfg.get('with_label', True)
             and dataset_cfg.get('layout') != 'unlabeled')
-
-
-def _checkpoint_classes(checkpoint: str) -> Optional[list]:
-    """The class names training stored in the checkpoint's meta, if any."""
-    from ..checkpoint import safe_torch_load
-    if '://' in checkpoint or not osp.isfile(checkpoint):
-        return None
-    ckpt = safe_torch_load(checkpoint, 'cpu')
-    meta = ckpt.get('meta') or {} if isinstance(ckpt, dict) else {}
-    classes = (meta.get('dataset_meta') or {}).get('classes')
-    return list(classes) if classes else None
-
-
-def _leaf_dataset(dataset_cfg: dict) -> dict:
-    """The innermost dataset of wrappers (RepeatDataset, feature caches...)."""
-    while isinstance(dataset_cfg.get('dataset'), dict):
-        dataset_cfg = dataset_cfg['dataset']
-    return dataset_cfg
 
 
 def use_test_dir(cfg: Config,
@@ -140,7 +129,7 @@ def use_test_dir(cfg: Config,
             '--test-dir: the config has no test_dataloader, so '
             'its test pipeline is unknown.',
             fix='use the training config of the checkpoint.')
-    leaf = _leaf_dataset(loader['dataset'])
+    leaf = innermost_dataset(loader['dataset'])
     pipeline = list(leaf.get('pipeline') or [])
     if not any('LoadImage' in str(t.get('type', ''))
                for t in pipeline if isinstance(t, dict)):
@@ -161,7 +150,7 @@ def use_test_dir(cfg: Config,
     if classes is None:
         meta = (leaf.get('metainfo') or {}).get('classes')
         classes = list(meta) if meta else (
-            _checkpoint_classes(checkpoint) if checkpoint else None)
+            checkpoint_classes(checkpoint) if checkpoint else None)
     loader['dataset'] = dict(
         type='GarbageDataset',
         data_root=data_root,
@@ -177,9 +166,6 @@ def use_test_dir(cfg: Config,
 
 def _use_flip_tta(cfg: Config) -> None:
     """``--tta``: average over the flips training used (:mod:`.tta`)."""
-    from mmengine.logging import print_log
-
-    from .tta import num_views, set_flip_tta, training_flips
     flips = set_flip_tta(cfg)
     if flips is not None:
         names = ' x '.join('/'.join(d) for d in flips)
@@ -200,12 +186,6 @@ def run_test(args: argparse.Namespace) -> dict:
     Returns:
         The metrics dict.
     """
-    import mmengine
-    from mmengine.evaluator import DumpResults
-
-    from ..checkpoint import check_checkpoint_matches
-    from ..fileio import check_writable
-
     if args.out is None and args.out_item is not None:
         raise ConfigError('--out-item needs --out.', fix='add --out FILE.')
     csv_out = bool(args.out) and args.out.lower().endswith('.csv')
@@ -214,7 +194,7 @@ def run_test(args: argparse.Namespace) -> dict:
     if args.topk < 1:
         raise ConfigError(f'--topk must be at least 1, got {args.topk}.')
     cfg = load_config(args.config)
-    _check_common(cfg, args)
+    check_common_args(cfg, args)
     _drop_ema_hook(cfg)
     options = args.cfg_options
     test_dir = getattr(args, 'test_dir', None)
@@ -234,7 +214,7 @@ def run_test(args: argparse.Namespace) -> dict:
     cfg = mim_tool('test').merge_args(cfg, args)
     check_values(cfg, options)
     resolve_auto_num_classes(cfg, args.checkpoint, ['test_dataloader'])
-    _fit_dataloaders(cfg)
+    fit_dataloaders(cfg)
     setup_cpu_distributed(cfg, args.launcher)
     if csv_out:
         metrics = cfg.get('test_evaluator') or []
@@ -250,10 +230,9 @@ def run_test(args: argparse.Namespace) -> dict:
                 topk=args.topk,
                 encoding=getattr(args, 'csv_encoding', 'utf-8')))
         cfg.test_evaluator = metrics
-    _gather_through_group(cfg)
+    gather_through_group(cfg)
     runner = build_runner(cfg)
     check_checkpoint_matches(runner.model, args.checkpoint, cfg)
-    from ..evaluation.calibration import attach_temperature
     attach_temperature(runner.model, args.checkpoint, log=True)  # calibrate.py
     if args.out and not csv_out and args.out_item in ('pred', None):
         runner.test_evaluator.metrics.append(

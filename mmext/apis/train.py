@@ -7,20 +7,24 @@ an interrupted run and a strict check of ``load_from``.
 import argparse
 import os
 import os.path as osp
+import re
 import shlex
 import sys
 from typing import Optional, Sequence
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from ..checkpoint import check_checkpoint_matches
 from ..engine.cpu_distributed import finish_distributed, setup_cpu_distributed
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
+from ..fileio import atomic_write
 from ..utils.mim import mim_tool
 from .auto_num_classes import resolve_auto_num_classes
 from .config import check_values, fit_param_schedulers, load_config
-from .runner_setup import (_check_common, _common_args, _fit_dataloaders,
-                           _gather_through_group, build_runner)
+from .runner_setup import (add_common_args, build_runner, check_common_args,
+                           fit_dataloaders, gather_through_group)
 
 
 def train_parser() -> argparse.ArgumentParser:
@@ -47,7 +51,7 @@ def train_parser() -> argparse.ArgumentParser:
         '--no-persistent-workers',
         action='store_true',
         help='disable persistent_workers in the dataloaders')
-    _common_args(parser)
+    add_common_args(parser)
     return parser
 
 
@@ -68,7 +72,7 @@ def prepare_train_config(cfg: Config, args: argparse.Namespace) -> Config:
     Returns:
         The merged config.
     """
-    _check_common(cfg, args)
+    check_common_args(cfg, args)
     if args.auto_scale_lr and 'auto_scale_lr' not in cfg:
         raise ConfigError(
             f'--auto-scale-lr: {args.config} has no auto_scale_lr setting.',
@@ -79,8 +83,8 @@ def prepare_train_config(cfg: Config, args: argparse.Namespace) -> Config:
     check_values(cfg, args.cfg_options)
     resolve_auto_num_classes(cfg)
     fit_param_schedulers(cfg)
-    _fit_dataloaders(cfg)
-    _gather_through_group(cfg)
+    fit_dataloaders(cfg)
+    gather_through_group(cfg)
     return cfg
 
 
@@ -199,11 +203,6 @@ def repair_last_checkpoint(work_dir: str) -> Optional[str]:
     Returns:
         The checkpoint the pointer names afterwards, or ``None``.
     """
-    import re
-
-    from mmengine.logging import print_log
-
-    from ..fileio import atomic_write
     pointer = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):
         return None
@@ -249,8 +248,6 @@ def check_load_from(runner: Runner, cfg: Config) -> None:
         runner: The built runner (its model is checked).
         cfg: The merged config.
     """
-    from ..checkpoint import check_checkpoint_matches
-    from ..errors import CheckpointError
     load_from = cfg.get('load_from')
     if not load_from or '://' in str(load_from):
         return

@@ -20,8 +20,16 @@ TRASHNET_URL = ('https://github.com/garythung/trashnet/raw/master/data/'
 TRASHNET_CLASSES = ['glass', 'paper', 'cardboard', 'plastic', 'metal', 'trash']
 
 
-def _place(src: str, dst: str, copy: bool) -> None:
-    """Symlink (default) or copy the folder ``src`` to ``dst``."""
+def place_folder(src: str, dst: str, copy: bool) -> None:
+    """Symlink (default) or copy the folder ``src`` to ``dst``.
+
+    Whatever ``dst`` held before (a link, a file or a folder) is removed.
+
+    Args:
+        src: The folder to place.
+        dst: Where it appears.
+        copy: Copy it instead of linking (for a copy that outlives ``src``).
+    """
     if osp.lexists(dst):
         if osp.islink(dst) or osp.isfile(dst):
             os.unlink(dst)
@@ -140,7 +148,8 @@ def prepare_trashnet(out: str,
         meta = osp.join(src, 'meta')
         if osp.isfile(osp.join(meta, 'train.txt')):
             classes = read_class_names(osp.join(meta, 'classes.txt'))
-            _place(osp.join(src, 'images'), osp.join(out, 'images'), copy)
+            place_folder(
+                osp.join(src, 'images'), osp.join(out, 'images'), copy)
             for name in ('train.txt', 'val.txt'):
                 shutil.copyfile(
                     osp.join(meta, name), osp.join(out, 'meta', name))
@@ -150,7 +159,7 @@ def prepare_trashnet(out: str,
             classes, samples = _folder_samples(src, TRASHNET_CLASSES,
                                                allow_empty_classes)
             train, val = stratified_split(samples, val_ratio, seed)
-            _place(src, osp.join(out, 'images'), copy)
+            place_folder(src, osp.join(out, 'images'), copy)
             write_ann_file(osp.join(out, 'meta', 'train.txt'), train)
             write_ann_file(osp.join(out, 'meta', 'val.txt'), val)
             _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
@@ -191,9 +200,10 @@ def prepare_garbage_classify(src: str,
     classes = read_class_names(rule)
     samples = scan_huawei_folder(train_data)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
-    _place(train_data, osp.join(out, 'train_data'), copy)
+    place_folder(train_data, osp.join(out, 'train_data'), copy)
     if osp.isdir(osp.join(src, 'test_data')):
-        _place(osp.join(src, 'test_data'), osp.join(out, 'test_data'), copy)
+        place_folder(
+            osp.join(src, 'test_data'), osp.join(out, 'test_data'), copy)
     shutil.copyfile(rule, osp.join(out, HUAWEI_RULE))
     _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)
     train, val = stratified_split(samples, val_ratio, seed)
@@ -235,7 +245,7 @@ def prepare_folder(src: str,
         src, allow_empty_classes=allow_empty_classes)
     train, val = stratified_split(samples, val_ratio, seed)
     os.makedirs(osp.join(out, 'meta'), exist_ok=True)
-    _place(src, osp.join(out, 'images'), copy)
+    place_folder(src, osp.join(out, 'images'), copy)
     write_ann_file(osp.join(out, 'meta', 'train.txt'), train)
     write_ann_file(osp.join(out, 'meta', 'val.txt'), val)
     _write_classes(osp.join(out, 'meta', 'classes.txt'), classes)

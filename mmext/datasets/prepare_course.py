@@ -16,7 +16,7 @@ from typing import Dict, List, Tuple
 from ..errors import DataError
 from ..fileio import atomic_write
 from .garbage import GarbageDataset
-from .prepare import _place
+from .prepare import place_folder
 
 # (folder code, English name, bin) in the course's label order.
 GARBAGE_26_CLASSES: List[Tuple[str, str, str]] = [
@@ -102,8 +102,8 @@ def prepare_garbage_26x100(src: str,
             for candidate in (code, name):
                 if osp.isdir(osp.join(folder, candidate)):
                     origin[split, name] = osp.join(folder, candidate)
-                    _place(origin[split, name], osp.join(out, split, name),
-                           copy)
+                    place_folder(origin[split, name],
+                                 osp.join(out, split, name), copy)
                     break
             else:  # a class with no folder at all: an empty class
                 dst = osp.join(out, split, name)

@@ -16,7 +16,7 @@ import json
 from typing import List, Tuple
 
 from ..fileio import atomic_write
-from .results_tables import TOP1, TTA, _short
+from .results_tables import TOP1, TTA, short_model_name
 
 LABELLED = ('the README job', 'the cheaper recipe', 'the best recipe')
 HASH_KEY = 'inputs-sha256'
@@ -108,7 +108,7 @@ def draw(models: List[dict], png: str, svg: str) -> str:
     for p in points:
         if p[5] in LABELLED:
             ax.annotate(
-                f'{p[5]}\n{_short(p[0])}', (p[1], p[2]),
+                f'{p[5]}\n{short_model_name(p[0])}', (p[1], p[2]),
                 textcoords='offset points',
                 xytext=(8, -22),
                 fontsize=8)

@@ -108,7 +108,7 @@ def _delta(metrics: Dict[str, float]) -> str:
     return ''
 
 
-def _short(name: str) -> str:
+def short_model_name(name: str) -> str:
     """A model name without the common MobileNetV2 prefix."""
     return name[len(PREFIX):] if name.startswith(PREFIX) else name
 
@@ -116,7 +116,8 @@ def _short(name: str) -> str:
 def _link(model: dict, doc: str) -> str:
     """A Markdown link from ``doc`` to the model's config file."""
     target = osp.relpath(model['Config'], osp.dirname(doc) or '.')
-    return f'[`{_short(model["Name"])}`]({target.replace(os.sep, "/")})'
+    name = short_model_name(model['Name'])
+    return f'[`{name}`]({target.replace(os.sep, "/")})'
 
 
 def _minutes(model: dict) -> str:

@@ -2,11 +2,7 @@
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-
-def _unwrap(dataset):
-    while hasattr(dataset, 'dataset'):
-        dataset = dataset.dataset
-    return dataset
+from ...datasets.wrappers import innermost_dataset
 
 
 @HOOKS.register_module()
@@ -24,7 +20,7 @@ class BadImageReportHook(Hook):
 
     def after_train_epoch(self, runner) -> None:
         """Log the running count when it is not zero."""
-        dataset = _unwrap(runner.train_dataloader.dataset)
+        dataset = innermost_dataset(runner.train_dataloader.dataset)
         count = getattr(dataset, 'bad_image_count', None)
         if count is None:
             return
