@@ -255,7 +255,9 @@ def test_killed_task_ends_the_job_without_a_csv(cluster, site, checkpoint):
                            stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 240
-        while not (folder / 'stalled').exists():
+        # both tasks running (rank 1 can stall before rank 0 starts testing)
+        while not ((folder / 'stalled').exists() and
+                   (folder / 'rank0.pid').exists()):
             assert job.poll() is None, 'the job ended before the kill'
             assert time.monotonic() < deadline, 'rank 1 never stalled'
             time.sleep(0.2)

@@ -86,7 +86,7 @@ def check_run(root: Path, n_classes: int, new_photos: Path) -> None:
     dumped = (work / 'mobilenet-v2_in1k-pre-ft-stage5_1xb32-cos-8e_'
               'own-data.py').read_text()
     assert f'num_classes={n_classes}' in dumped.replace(' ', '')
-    log = next(work.glob('*/*.log')).read_text()
+    log = sorted(work.glob('*/*.log'))[0].read_text()  # training's, not test's
     assert 'EMA: momentum' in log and 'accuracy/top1_origin' in log
     for name in ('preds.csv', 'preds_predict.csv'):
         rows = list(csv.DictReader((root / name).open(encoding='utf-8')))

@@ -184,6 +184,12 @@ def test_resume_command_and_message(tmp_path):
     assert text.endswith('python tools/train.py c.py --resume')
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as in a terminal: a shell that started pytest in the
+    background gives its children SIGINT ignored, and Python keeps that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
@@ -198,7 +204,8 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
                             env=ENV,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.time() + 300
         while not (work / 'last_checkpoint').is_file():
