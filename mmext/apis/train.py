@@ -125,7 +125,9 @@ def run_train(args: argparse.Namespace) -> Runner:
     check_load_from(runner, cfg)
     try:
         runner.train()
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not interrupted(exc):
+            raise
         raise KeyboardInterrupt(interrupted_message(cfg.work_dir)) from None
     finish_distributed()
     return runner
@@ -162,6 +164,28 @@ def resume_command(argv: Optional[Sequence[str]] = None) -> str:
         tool = osp.relpath(tool)
     return ' '.join(
         shlex.quote(a) for a in ['python', tool, *kept, '--resume'])
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C, or was raised while handling one.
+
+    mmengine's ``Config.pretty_text`` (run while a checkpoint is saved)
+    turns any exception, a ``KeyboardInterrupt`` included, into a
+    ``SyntaxError`` that shows the whole config.
+
+    Args:
+        exc: The exception that ended training.
+
+    Returns:
+        ``True`` when a ``KeyboardInterrupt`` is in its chain.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def interrupted_message(work_dir: str,

@@ -226,3 +226,21 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path):
     assert lines[0].endswith(f'python tools/train.py {cfg} --work-dir {work} '
                              '--cfg-options train_cfg.max_epochs=200 '
                              'train_dataloader.num_workers=1 --resume')
+
+
+def test_interrupt_inside_a_checkpoint_save_counts_as_ctrl_c():
+    """mmengine turns a Ctrl-C while it formats the config for a checkpoint
+    into a SyntaxError; that is still an interrupt, another error is not."""
+    from mmext.apis.train import interrupted
+
+    def format_config():
+        try:
+            raise KeyboardInterrupt
+        except:  # noqa: E722 (as mmengine's Config.pretty_text)
+            raise SyntaxError('Failed to format the config file')
+
+    with pytest.raises(SyntaxError) as info:
+        format_config()
+    assert interrupted(info.value)
+    assert interrupted(KeyboardInterrupt())
+    assert not interrupted(ValueError('bad value'))
